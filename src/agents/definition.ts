@@ -1,0 +1,141 @@
+// Parsing one AGENT.md: optional YAML front matter between `---` lines, then the prompt body.
+// A broken file still yields a definition, with diagnostics that say what is wrong, so that one
+// typo never hides the agent from the operator.
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_PROVIDER, isKnownProvider } from './providers.ts';
+
+export interface AgentDefinitionDiagnostic {
+  error_kind: string;
+  message: string;
+  path: string;
+}
+
+export interface McpServerConfig {
+  name: string;
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  transport?: string;
+  url?: string;
+}
+
+export interface AgentDefinition {
+  name: string;
+  provider: string;
+  prompt: string;
+  command?: string;
+  model?: string;
+  tools?: string[];
+  toolsets?: string[];
+  deny_tools?: string[];
+  permissions?: string;
+  mcp_servers?: McpServerConfig[];
+  diagnostics?: AgentDefinitionDiagnostic[];
+}
+
+export const MAX_AGENT_FILE_BYTES = 256 * 1024;
+
+const STRING_FIELDS = ['command', 'model', 'permissions'] as const;
+const LIST_FIELDS = ['tools', 'toolsets', 'deny_tools'] as const;
+
+/** `dirName` is the agent's directory name, which is its name. */
+export function parseAgentDefinition(dirName: string, path: string, text: string): AgentDefinition {
+  const diagnostics: AgentDefinitionDiagnostic[] = [];
+  const problem = (error_kind: string, message: string) => diagnostics.push({ error_kind, message, path });
+
+  const { frontMatter, body, error } = splitFrontMatter(text);
+  if (error) problem('malformed_frontmatter', error);
+
+  let meta: Record<string, unknown> = {};
+  if (frontMatter !== undefined) {
+    try {
+      const parsed: unknown = parseYaml(frontMatter);
+      if (parsed === null || parsed === undefined) meta = {};
+      else if (typeof parsed === 'object' && !Array.isArray(parsed)) meta = parsed as Record<string, unknown>;
+      else problem('malformed_frontmatter', 'front matter must be a YAML mapping of fields');
+    } catch (err) {
+      problem('malformed_frontmatter', `invalid YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  const definition: AgentDefinition = { name: dirName, provider: DEFAULT_PROVIDER, prompt: body.trim() };
+
+  if (meta.name !== undefined && meta.name !== dirName) {
+    problem(
+      'name_mismatch',
+      `front matter declares name "${String(meta.name)}" but the directory is "${dirName}"`,
+    );
+  }
+  if (meta.provider !== undefined) {
+    if (typeof meta.provider !== 'string' || meta.provider === '') {
+      problem('invalid_field', 'provider must be a non-empty string');
+    } else {
+      definition.provider = meta.provider;
+      if (!isKnownProvider(meta.provider))
+        problem('unknown_provider', `provider "${meta.provider}" is not known`);
+    }
+  }
+  for (const field of STRING_FIELDS) {
+    const value = meta[field];
+    if (value === undefined) continue;
+    if (typeof value === 'string') definition[field] = value;
+    else problem('invalid_field', `${field} must be a string`);
+  }
+  for (const field of LIST_FIELDS) {
+    const value = meta[field];
+    if (value === undefined) continue;
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) definition[field] = value;
+    else problem('invalid_field', `${field} must be a list of strings`);
+  }
+  if (meta.mcp_servers !== undefined) {
+    const servers = parseMcpServers(meta.mcp_servers);
+    if (servers) definition.mcp_servers = servers;
+    else
+      problem(
+        'invalid_field',
+        'mcp_servers must be a list of {name, command?, args?, env?, transport?, url?}',
+      );
+  }
+  if (diagnostics.length > 0) definition.diagnostics = diagnostics;
+  return definition;
+}
+
+function splitFrontMatter(text: string): { frontMatter?: string; body: string; error?: string } {
+  const normalised = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
+  if (!normalised.startsWith('---\n') && normalised !== '---') return { body: normalised };
+  const end = normalised.indexOf('\n---', 3);
+  if (end === -1) return { body: '', error: 'front matter starts with --- but never ends' };
+  const afterFence = normalised.indexOf('\n', end + 4);
+  return {
+    frontMatter: normalised.slice(4, end + 1),
+    body: afterFence === -1 ? '' : normalised.slice(afterFence + 1),
+  };
+}
+
+function parseMcpServers(value: unknown): McpServerConfig[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const servers: McpServerConfig[] = [];
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null) return undefined;
+    const s = item as Record<string, unknown>;
+    if (typeof s.name !== 'string' || s.name === '') return undefined;
+    const server: McpServerConfig = { name: s.name };
+    for (const key of ['command', 'transport', 'url'] as const) {
+      if (s[key] === undefined) continue;
+      if (typeof s[key] !== 'string') return undefined;
+      server[key] = s[key];
+    }
+    if (s.args !== undefined) {
+      if (!Array.isArray(s.args) || !s.args.every((a) => typeof a === 'string')) return undefined;
+      server.args = s.args;
+    }
+    if (s.env !== undefined) {
+      if (typeof s.env !== 'object' || s.env === null) return undefined;
+      const env = Object.entries(s.env as Record<string, unknown>);
+      if (!env.every(([, v]) => typeof v === 'string')) return undefined;
+      server.env = Object.fromEntries(env) as Record<string, string>;
+    }
+    servers.push(server);
+  }
+  return servers;
+}

@@ -1,0 +1,35 @@
+// The agh command line. Thin: parse arguments, call the daemon through the typed client, print.
+import { assertSupportedNode } from '../lib/node-version.ts';
+
+assertSupportedNode();
+
+const { Command, CommanderError } = await import('commander');
+const { VERSION } = await import('../lib/version.ts');
+const { CliError } = await import('./errors.ts');
+const { registerDaemonCommands } = await import('./daemon.ts');
+const { registerWorkspaceCommands } = await import('./workspace.ts');
+
+const program = new Command('agh')
+  .description('AGH: a local-first, durable runtime for AI-agent work')
+  .version(VERSION)
+  .option('-o, --output <format>', 'output format: table or json', 'table')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerDaemonCommands(program);
+registerWorkspaceCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof CliError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`${err.hint}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,140 @@
+// Daemon configuration: environment variables first, then $AGH_HOME/config.toml, then defaults.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { parse } from 'smol-toml';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DaemonConfig {
+  home: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** `postgres://…`, or the SQLite file path. */
+  database: string;
+  /** From AGH_OPERATOR_TOKEN; otherwise the token file under home is used. */
+  operatorToken?: string;
+  logLevel: LogLevel;
+  /** Binding to a non-loopback address must be asked for explicitly. */
+  allowRemote: boolean;
+}
+
+export const DEFAULT_PORT = 2123;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface FileConfig {
+  http?: { host?: string; port?: number; allow_remote?: boolean };
+  database?: { url?: string };
+  log?: { level?: string };
+}
+
+const FILE_KEYS: Record<string, readonly string[]> = {
+  http: ['host', 'port', 'allow_remote'],
+  database: ['url'],
+  log: ['level'],
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const home = resolveHome(env);
+  const file = readConfigFile(join(home, 'config.toml'));
+
+  const host = nonEmpty(env.AGH_HTTP_HOST) ?? file.http?.host ?? DEFAULT_HOST;
+  const port = parsePort(nonEmpty(env.AGH_HTTP_PORT) ?? file.http?.port ?? DEFAULT_PORT);
+  const database = nonEmpty(env.AGH_DATABASE_URL) ?? file.database?.url ?? join(home, 'agh.db');
+  const logLevel = parseLogLevel(nonEmpty(env.AGH_LOG_LEVEL) ?? file.log?.level ?? 'info');
+  const allowRemote =
+    parseBool(nonEmpty(env.AGH_HTTP_ALLOW_REMOTE), 'AGH_HTTP_ALLOW_REMOTE') ??
+    file.http?.allow_remote ??
+    false;
+  const config: DaemonConfig = { home, host, port, database, logLevel, allowRemote };
+  const token = nonEmpty(env.AGH_OPERATOR_TOKEN);
+  if (token !== undefined) config.operatorToken = token;
+  return config;
+}
+
+export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = nonEmpty(env.AGH_HOME);
+  if (raw === undefined) return join(homedir(), '.agh');
+  const expanded = raw.startsWith('~/') ? join(homedir(), raw.slice(2)) : raw;
+  return isAbsolute(expanded) ? expanded : resolve(expanded);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function readConfigFile(path: string): FileConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  let data: Record<string, unknown>;
+  try {
+    data = parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  for (const [section, value] of Object.entries(data)) {
+    const known = FILE_KEYS[section];
+    if (!known)
+      throw new ConfigError(
+        `${path}: unknown section [${section}] (known: ${Object.keys(FILE_KEYS).join(', ')})`,
+      );
+    if (typeof value !== 'object' || value === null)
+      throw new ConfigError(`${path}: [${section}] must be a table`);
+    for (const key of Object.keys(value)) {
+      if (!known.includes(key))
+        throw new ConfigError(`${path}: unknown key ${section}.${key} (known: ${known.join(', ')})`);
+    }
+  }
+  const cfg = data as FileConfig;
+  expectType(cfg.http?.host, 'string', path, 'http.host');
+  expectType(cfg.http?.port, 'number', path, 'http.port');
+  expectType(cfg.http?.allow_remote, 'boolean', path, 'http.allow_remote');
+  expectType(cfg.database?.url, 'string', path, 'database.url');
+  expectType(cfg.log?.level, 'string', path, 'log.level');
+  return cfg;
+}
+
+function expectType(value: unknown, type: string, path: string, key: string): void {
+  if (value !== undefined && typeof value !== type)
+    throw new ConfigError(`${path}: ${key} must be a ${type}`);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function parsePort(value: string | number): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(
+      `AGH_HTTP_PORT must be an integer from 0 to 65535 (0 picks a free port), got "${value}"`,
+    );
+  }
+  return n;
+}
+
+function parseLogLevel(value: string): LogLevel {
+  const level = value.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`AGH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  }
+  return level as LogLevel;
+}
+
+function parseBool(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}

@@ -1,0 +1,95 @@
+// Boot and shutdown of the daemon: home, logs, token, store, services, HTTP.
+import type { Logger } from 'pino';
+import { buildApp, type ZodApp } from '../http/app.ts';
+import { type Clock, systemClock } from '../lib/clock.ts';
+import { VERSION } from '../lib/version.ts';
+import { openStore, type Store } from '../store/db.ts';
+import { ConfigError, type DaemonConfig, isLoopbackHost } from './config.ts';
+import { isProcessAlive, readDaemonInfo, removeDaemonInfo, writeDaemonInfo } from './daemon-file.ts';
+import { loadOrCreateOperatorToken, prepareHome } from './home.ts';
+import { createLogger } from './logger.ts';
+import { createServices } from './services.ts';
+
+export interface RunningDaemon {
+  url: string;
+  port: number;
+  app: ZodApp;
+  store: Store;
+  logger: Logger;
+  /** Stops accepting, lets in-flight requests finish, closes the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  /** Also log to stdout (the foreground daemon does; tests do not). */
+  logToStdout?: boolean;
+}
+
+export async function startDaemon(config: DaemonConfig, options: StartOptions = {}): Promise<RunningDaemon> {
+  const clock = options.clock ?? systemClock;
+  if (!isLoopbackHost(config.host) && !config.allowRemote) {
+    throw new ConfigError(
+      `refusing to listen on ${config.host}: only loopback addresses are allowed unless AGH_HTTP_ALLOW_REMOTE=true ` +
+        '(or [http] allow_remote = true in config.toml) says otherwise',
+    );
+  }
+  await prepareHome(config.home);
+  const running = await readDaemonInfo(config.home);
+  if (running && running.pid !== process.pid && isProcessAlive(running.pid)) {
+    throw new ConfigError(
+      `another agh daemon (pid ${running.pid}) already serves ${config.home} at ${running.url}`,
+    );
+  }
+
+  const logger = createLogger({
+    home: config.home,
+    level: config.logLevel,
+    stdout: options.logToStdout ?? false,
+  });
+  const { token, source } = await loadOrCreateOperatorToken(config.home, config.operatorToken);
+  logger.info({ source }, 'operator token ready');
+
+  const store = await openStore({ location: config.database });
+  let app: ZodApp;
+  try {
+    const services = createServices({ store, clock, home: config.home });
+    app = await buildApp({ services, operatorToken: token, dialect: store.dialect, clock, logger });
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${formatHost(config.host)}:${port}`;
+  await writeDaemonInfo(config.home, {
+    pid: process.pid,
+    url,
+    host: config.host,
+    port,
+    started_at: clock.now().toISOString(),
+    version: VERSION,
+    database: store.dialect,
+  });
+  logger.info({ url, database: store.dialect, home: config.home }, `agh daemon listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down');
+      await app.close();
+      await store.close();
+      await removeDaemonInfo(config.home, process.pid);
+      logger.info('stopped');
+      logger.flush();
+    })();
+    return closing;
+  };
+  return { url, port, app, store, logger, close };
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

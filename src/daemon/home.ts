@@ -1,0 +1,65 @@
+// The daemon's home directory: its database, token, logs and per-session files.
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newSecretToken } from '../lib/ids.ts';
+
+export const HOME_DIRS = ['agents', 'skills', 'logs', 'sessions'] as const;
+export const TOKEN_FILE = 'operator.token';
+export const DAEMON_FILE = 'daemon.json';
+
+export async function prepareHome(home: string): Promise<void> {
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  for (const dir of HOME_DIRS) await mkdir(join(home, dir), { recursive: true, mode: 0o700 });
+}
+
+export function tokenPath(home: string): string {
+  return join(home, TOKEN_FILE);
+}
+
+/**
+ * The operator token: the configured one, else the one in `$AGH_HOME/operator.token`, else a new one
+ * written there with mode 0600. Returns where it came from, never logs it.
+ */
+export async function loadOrCreateOperatorToken(
+  home: string,
+  configured?: string,
+): Promise<{ token: string; source: 'environment' | 'file' | 'generated' }> {
+  if (configured) return { token: configured, source: 'environment' };
+  const file = tokenPath(home);
+  const existing = await readTokenFile(file);
+  if (existing) {
+    await tightenMode(file);
+    return { token: existing, source: 'file' };
+  }
+  const token = newSecretToken();
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    // link fails if another process created the file first; then theirs wins.
+    await link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const winner = await readTokenFile(file);
+    if (!winner) throw new Error(`${file} exists but is empty`);
+    return { token: winner, source: 'file' };
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  return { token, source: 'generated' };
+}
+
+export async function readTokenFile(file: string): Promise<string | undefined> {
+  try {
+    const token = (await readFile(file, 'utf8')).trim();
+    return token === '' ? undefined : token;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+async function tightenMode(file: string): Promise<void> {
+  const info = await stat(file);
+  if ((info.mode & 0o077) !== 0) await chmod(file, 0o600);
+}

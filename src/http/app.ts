@@ -1,0 +1,102 @@
+// The Fastify application: schemas on every route, one error envelope, bearer auth on /api/*,
+// and every contract operation routed (implemented, or 501).
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Clock } from '../lib/clock.ts';
+import { newRequestId } from '../lib/ids.ts';
+import { VERSION } from '../lib/version.ts';
+import type { Dialect } from '../store/db.ts';
+import type { WorkspaceService } from '../workspaces/index.ts';
+import { operatorAuth } from './auth.ts';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { notImplementedRoutes } from './routes/not-implemented.ts';
+import { statusRoutes } from './routes/status.ts';
+import { workspaceRoutes } from './routes/workspaces.ts';
+
+export type ZodApp = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface AppServices {
+  workspaces: WorkspaceService;
+}
+
+export interface AppOptions {
+  services: AppServices;
+  operatorToken: string;
+  dialect: Dialect;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  startedAt?: Date;
+}
+
+export async function buildApp(options: AppOptions): Promise<ZodApp> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => newRequestId(),
+    // Handlers never hang forever; long polls and streams will opt out per route.
+    connectionTimeout: 0,
+    requestTimeout: 0,
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  app.addHook('onRequest', operatorAuth(options.operatorToken));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'AGH daemon API',
+        version: VERSION,
+        description:
+          'Generated from the route schemas of this daemon. Every /api/* route except /api/status needs `Authorization: Bearer <operator token>`.',
+      },
+      components: { securitySchemes: { OperatorToken: { type: 'http', scheme: 'bearer' } } },
+      security: [{ OperatorToken: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  const implemented = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const id = (route.schema as { operationId?: string } | undefined)?.operationId;
+    if (id) implemented.add(id);
+  });
+
+  statusRoutes(app, {
+    dialect: options.dialect,
+    clock: options.clock,
+    startedAt: options.startedAt ?? options.clock.now(),
+  });
+  workspaceRoutes(app, options.services.workspaces);
+  notImplementedRoutes(app, implemented);
+
+  app.get('/openapi.json', { schema: { hide: true } as object }, async () => app.swagger());
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,79 @@
+// Every failure leaves the daemon as the one error envelope, built from the error catalogue.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { AppError, type ErrorCode, toEnvelope } from '../lib/errors.ts';
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+};
+
+const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  invalid_json: 'the request body is not valid JSON',
+  body_too_large: 'the request body is larger than the 1 MiB limit',
+  unsupported_media_type: 'send the request body as application/json',
+};
+
+export function toAppError(err: FastifyError | Error, request: FastifyRequest): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as FastifyError;
+  if (hasZodFastifySchemaValidationErrors(fe)) {
+    return new AppError('invalid_request', describeValidation(fe, fe.validationContext ?? 'body'));
+  }
+  if (isResponseSerializationError(fe)) {
+    request.log.error({ err: fe, issues: fe.cause?.issues }, 'response did not match its schema');
+    return new AppError('internal_error', `internal error (request ${request.id})`);
+  }
+  const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) {
+    const message = FASTIFY_MESSAGES[mapped] ?? fe.message;
+    const detail = mapped === 'invalid_json' && fe.message ? `: ${fe.message}` : '';
+    return new AppError(mapped, `${message}${detail}`);
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError('invalid_request', fe.message);
+  }
+  request.log.error({ err }, 'unhandled error');
+  return new AppError('internal_error', `internal error (request ${request.id})`);
+}
+
+export async function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const appError = toAppError(err, request);
+  if (appError.status >= 500) request.log.warn({ code: appError.code }, appError.message);
+  return reply.status(appError.status).send(toEnvelope(appError, String(request.id)));
+}
+
+export async function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  const path = request.url.split('?', 1)[0];
+  const err = new AppError('route_not_found', `no route for ${request.method} ${path}`, {
+    suggestedCommand: 'curl http://<daemon>/openapi.json',
+  });
+  return reply.status(err.status).send(toEnvelope(err, String(request.id)));
+}
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: { issue?: { code?: string; path?: PropertyKey[]; keys?: string[] } };
+}
+
+/** "body.root_dir: expected string, received number; body: unrecognized key "rootdir"". */
+function describeValidation(err: FastifyError, context: string): string {
+  const issues = (err.validation ?? []) as ValidationIssue[];
+  const parts = issues.map((issue) => {
+    const path = issue.params?.issue?.path ?? [];
+    const where = [context, ...path.map(String)].join('.');
+    const keys = issue.params?.issue?.keys;
+    if (issue.params?.issue?.code === 'unrecognized_keys' && keys) {
+      return `${where}: unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    if (path.length === 0 && context === 'body' && /received undefined/.test(issue.message ?? '')) {
+      return 'the request needs a JSON object body';
+    }
+    return `${where}: ${issue.message ?? 'invalid'}`;
+  });
+  return parts.length > 0 ? parts.join('; ') : err.message;
+}

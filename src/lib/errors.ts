@@ -1,0 +1,90 @@
+// The one error catalogue: every domain error has a code, an HTTP status and a title.
+// Services throw AppError with a code from here; the HTTP layer turns it into the wire envelope,
+// so no route ever picks a status on its own.
+
+export const ERROR_CATALOGUE = {
+  // Transport and protocol
+  invalid_request: { status: 400, category: 'validation', title: 'Invalid request' },
+  invalid_json: { status: 400, category: 'validation', title: 'Malformed JSON body' },
+  unauthorized: { status: 401, category: 'auth', title: 'Authentication required' },
+  route_not_found: { status: 404, category: 'routing', title: 'No such route' },
+  body_too_large: { status: 413, category: 'validation', title: 'Request body too large' },
+  unsupported_media_type: { status: 415, category: 'validation', title: 'Unsupported content type' },
+  internal_error: { status: 500, category: 'internal', title: 'Internal error' },
+  not_implemented: { status: 501, category: 'availability', title: 'Not implemented yet' },
+  // Workspaces
+  workspace_not_found: { status: 404, category: 'workspace', title: 'Workspace not found' },
+  workspace_path_invalid: { status: 400, category: 'workspace', title: 'Invalid workspace path' },
+  workspace_path_missing: { status: 410, category: 'workspace', title: 'Workspace directory is gone' },
+  workspace_path_not_directory: { status: 400, category: 'workspace', title: 'Not a directory' },
+  workspace_path_taken: { status: 409, category: 'workspace', title: 'Path already registered' },
+  workspace_name_taken: { status: 409, category: 'workspace', title: 'Name already in use' },
+  workspace_has_live_sessions: { status: 409, category: 'workspace', title: 'Workspace has live sessions' },
+  workspace_identity_unwritable: {
+    status: 400,
+    category: 'workspace',
+    title: 'Cannot write the workspace identity file',
+  },
+  workspace_identity_malformed: {
+    status: 400,
+    category: 'workspace',
+    title: 'Malformed workspace identity file',
+  },
+} as const satisfies Record<string, { status: number; category: string; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorDetails {
+  /** Facts that help a person see what went wrong (never secrets). */
+  evidence?: Record<string, unknown>;
+  /** A command that would fix or explain the problem. */
+  suggestedCommand?: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = details;
+  }
+}
+
+export interface Diagnostic {
+  id: string;
+  code: string;
+  severity: string;
+  category: string;
+  title: string;
+  message: string;
+  data_freshness: string;
+  suggested_command?: string;
+  evidence?: Record<string, unknown>;
+}
+
+export interface ErrorEnvelope {
+  error: string;
+  diagnostic?: Diagnostic;
+}
+
+/** Builds the wire envelope `{error, diagnostic}`; `diagnosticId` ties the reply to the request log. */
+export function toEnvelope(err: AppError, diagnosticId: string): ErrorEnvelope {
+  const entry = ERROR_CATALOGUE[err.code];
+  const diagnostic: Diagnostic = {
+    id: diagnosticId,
+    code: err.code,
+    severity: 'error',
+    category: entry.category,
+    title: entry.title,
+    message: err.message,
+    data_freshness: 'live',
+  };
+  if (err.details.suggestedCommand) diagnostic.suggested_command = err.details.suggestedCommand;
+  if (err.details.evidence) diagnostic.evidence = err.details.evidence;
+  return { error: err.message, diagnostic };
+}

@@ -1,0 +1,28 @@
+// Every identifier the daemon mints comes from this module.
+import { randomBytes } from 'node:crypto';
+import { ulid } from 'ulid';
+
+const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
+
+/** Registry id of a workspace: `ws_` + 16 hex characters. */
+export function newWorkspaceId(): string {
+  return `ws_${randomBytes(8).toString('hex')}`;
+}
+
+/** Stable, sortable identity (ULID) written into a workspace's `.agh/workspace.toml`. */
+export function newStableId(now: Date): string {
+  return ulid(now.getTime());
+}
+
+export function isUlid(value: string): boolean {
+  return ULID_PATTERN.test(value);
+}
+
+export function newRequestId(): string {
+  return `req_${randomBytes(6).toString('hex')}`;
+}
+
+/** 32 random bytes, base64url: the operator token. */
+export function newSecretToken(): string {
+  return randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,12 @@
+// Versioned migrations, applied in key order at boot. The same set runs on SQLite and PostgreSQL, so
+// only portable DDL belongs here. Never edit a migration that has shipped: add a new one.
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import { migration0001Workspaces } from './0001-workspaces.ts';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-workspaces': migration0001Workspaces,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

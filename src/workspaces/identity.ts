@@ -1,0 +1,106 @@
+// The stable identity of a workspace lives in the directory itself (`<root>/.agh/workspace.toml`),
+// so it survives re-registration and can be recognised whatever name the registry gives it.
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { AppError } from '../lib/errors.ts';
+import { isUlid, newStableId } from '../lib/ids.ts';
+
+export const IDENTITY_DIR = '.agh';
+export const IDENTITY_FILE = 'workspace.toml';
+
+export interface Identity {
+  stableId: string;
+  /** Undoes what ensureIdentity wrote, when the registration it belongs to fails. */
+  rollback(): Promise<void>;
+}
+
+export function identityPath(rootDir: string): string {
+  return join(rootDir, IDENTITY_DIR, IDENTITY_FILE);
+}
+
+/** Reads the identity file, or writes a new one when there is none. */
+export async function ensureIdentity(rootDir: string, now: Date): Promise<Identity> {
+  const dir = join(rootDir, IDENTITY_DIR);
+  const file = identityPath(rootDir);
+  const existing = await readIdentity(file);
+  if (existing) return { stableId: existing, rollback: async () => {} };
+
+  const stableId = newStableId(now);
+  const content = stringify({
+    workspace_id: stableId,
+    created_at: now.toISOString(),
+    realpath_at_creation: rootDir,
+  });
+  let createdDir = false;
+  try {
+    await mkdir(dir, { mode: 0o755 });
+    createdDir = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(file, err);
+  }
+  // Write aside, then link into place: link fails when the file already exists, so two daemons
+  // registering the same directory agree on one identity.
+  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, `${content}\n`, { mode: 0o644, flag: 'wx' });
+    await link(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      const winner = await readIdentity(file);
+      if (winner) return { stableId: winner, rollback: async () => {} };
+    }
+    throw unwritable(file, err);
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+  return {
+    stableId,
+    rollback: async () => {
+      // Only undo our own file: another registration may have adopted it meanwhile.
+      if ((await readIdentity(file).catch(() => undefined)) !== stableId) return;
+      await rm(file, { force: true });
+      if (createdDir) await rmdir(dir).catch(() => {});
+    },
+  };
+}
+
+async function readIdentity(file: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') throw unwritable(file, err);
+    throw new AppError('workspace_identity_malformed', `cannot read ${file} (${code ?? 'error'})`);
+  }
+  let data: Record<string, unknown>;
+  try {
+    data = parse(text);
+  } catch (err) {
+    throw malformed(file, (err as Error).message.split('\n')[0] ?? 'invalid TOML');
+  }
+  const id = data.workspace_id;
+  if (typeof id !== 'string' || !isUlid(id))
+    throw malformed(file, 'workspace_id must be a 26-character ULID');
+  return id.toUpperCase();
+}
+
+function malformed(file: string, why: string): AppError {
+  return new AppError(
+    'workspace_identity_malformed',
+    `${file} is malformed (${why}); fix it or delete it so that agh writes a new one`,
+    { evidence: { file } },
+  );
+}
+
+function unwritable(file: string, err: unknown): AppError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'error';
+  return new AppError(
+    'workspace_identity_unwritable',
+    `cannot write the workspace identity file ${file} (${code}); agh keeps a stable id there, so the directory must be writable`,
+    { evidence: { file, code } },
+  );
+}

@@ -1,0 +1,68 @@
+// Turning what a person typed into the one canonical directory it names.
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { AppError } from '../lib/errors.ts';
+
+export interface CanonicalDir {
+  path: string;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * Resolves symlinks and `..`, and checks the result is an existing directory.
+ * `field` names the input in messages, e.g. `root_dir` or `add_dirs[2]`.
+ */
+export async function canonicalDir(input: string, field: string): Promise<CanonicalDir> {
+  if (input.length === 0) {
+    throw new AppError('workspace_path_invalid', `${field} must not be empty`);
+  }
+  if (input.includes('\0')) {
+    throw new AppError('workspace_path_invalid', `${field} must not contain a NUL character`);
+  }
+  if (!isAbsolute(input)) {
+    throw new AppError(
+      'workspace_path_invalid',
+      `${field} must be an absolute path, got "${input}" (the daemon does not know your working directory)`,
+      { evidence: { [field]: input } },
+    );
+  }
+  let path: string;
+  try {
+    path = await realpath(input);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new AppError('workspace_path_missing', `${field} "${input}" does not exist`, {
+        evidence: { [field]: input },
+      });
+    }
+    throw new AppError('workspace_path_invalid', `${field} "${input}" cannot be read (${code ?? 'error'})`, {
+      evidence: { [field]: input },
+    });
+  }
+  const info = await stat(path);
+  if (!info.isDirectory()) {
+    throw new AppError('workspace_path_not_directory', `${field} "${input}" is not a directory`, {
+      evidence: { [field]: input, resolved: path },
+    });
+  }
+  return { path, dev: info.dev, ino: info.ino };
+}
+
+/** The same directory on disk (reached through another mount or path), or undefined when unreachable. */
+export async function sameDirectory(path: string, target: CanonicalDir): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    return info.dev === target.dev && info.ino === target.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `child` is `parent` or lies below it. Both must be canonical. */
+export function isWithin(parent: string, child: string): boolean {
+  if (child === parent) return true;
+  const prefix = parent.endsWith('/') ? parent : `${parent}/`;
+  return child.startsWith(prefix);
+}

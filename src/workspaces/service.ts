@@ -1,0 +1,304 @@
+// The rules of workspace registration. Knows nothing of HTTP: it takes plain inputs and throws
+// AppError codes from the catalogue.
+import { join } from 'node:path';
+import type { AgentDefinition } from '../agents/definition.ts';
+import { discoverAgents } from '../agents/discovery.ts';
+import { listProviders, type ProviderInfo } from '../agents/providers.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { isUlid, newWorkspaceId } from '../lib/ids.ts';
+import { SerialQueue } from '../lib/serial.ts';
+import { discoverSkills, type SkillInfo } from '../skills/discovery.ts';
+import { ensureIdentity, IDENTITY_DIR } from './identity.ts';
+import { derivedName, nameCandidates, validateName } from './names.ts';
+import { type CanonicalDir, canonicalDir, isWithin, sameDirectory } from './paths.ts';
+import { UniqueViolation, type WorkspacePatch, type WorkspaceStore } from './store.ts';
+import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace, WorkspaceRecord } from './types.ts';
+
+export interface WorkspaceDetail {
+  workspace: Workspace;
+  /** Sessions arrive with the session runtime; until then a workspace has none. */
+  sessions: never[];
+  agents: AgentDefinition[];
+  skills: SkillInfo[];
+  providers: ProviderInfo[];
+}
+
+export interface WorkspaceServiceDeps {
+  store: WorkspaceStore;
+  clock: Clock;
+  /** `$AGH_HOME`: its `agents/` and `skills/` hold the global definitions. */
+  home: string;
+}
+
+const MAX_ADD_DIRS = 64;
+const MAX_FIELD_LENGTH = 256;
+/** Concurrent registrations may race for the same derived name; after this many losses give up. */
+const NAME_RACE_RETRIES = 5;
+
+export class WorkspaceService {
+  readonly #store: WorkspaceStore;
+  readonly #clock: Clock;
+  readonly #home: string;
+  readonly #registrations = new SerialQueue();
+
+  constructor(deps: WorkspaceServiceDeps) {
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.#home = deps.home;
+  }
+
+  async list(): Promise<Workspace[]> {
+    return (await this.#store.list()).map(toWire);
+  }
+
+  async create(input: CreateWorkspaceInput): Promise<Workspace> {
+    return this.#registrations.run(() => this.#create(input));
+  }
+
+  /** The workspace registered at `path`; registers one with a derived name when there is none. */
+  async resolvePath(path: string): Promise<Workspace> {
+    return this.#registrations.run(() => this.#resolvePath(path));
+  }
+
+  async #create(input: CreateWorkspaceInput): Promise<Workspace> {
+    const root = await canonicalDir(input.root_dir, 'root_dir');
+    const addDirs = await canonicalAddDirs(input.add_dirs ?? [], root.path);
+    const defaultAgent = optionalText(input.default_agent, 'default_agent');
+    const sandboxRef = optionalText(input.sandbox_ref, 'sandbox_ref');
+    const explicitName = input.name === undefined ? undefined : validateName(input.name);
+
+    const clash = await this.#findByDirectory(root);
+    if (clash) {
+      throw new AppError(
+        'workspace_path_taken',
+        `${root.path} is already registered as workspace "${clash.name}" (${clash.id})`,
+        {
+          evidence: { workspace_id: clash.id, root_dir: clash.root_dir },
+          suggestedCommand: `agh workspace show ${clash.id}`,
+        },
+      );
+    }
+    if (explicitName !== undefined) {
+      const owner = await this.#store.findByName(explicitName);
+      if (owner) throw nameTaken(explicitName, owner);
+    }
+    return this.#register(root, { name: explicitName, addDirs, defaultAgent, sandboxRef });
+  }
+
+  async #resolvePath(path: string): Promise<Workspace> {
+    const dir = await canonicalDir(path, 'path');
+    const existing = await this.#findByDirectory(dir);
+    if (existing) return toWire(existing);
+    try {
+      return await this.#register(dir, { addDirs: [] });
+    } catch (err) {
+      // Another request registered the same directory first: the winner is the answer.
+      if (err instanceof AppError && err.code === 'workspace_path_taken') {
+        const winner = await this.#findByDirectory(dir);
+        if (winner) return toWire(winner);
+      }
+      throw err;
+    }
+  }
+
+  async get(ref: string): Promise<WorkspaceDetail> {
+    const record = await this.find(ref, { allowInside: true });
+    const roots = [record.root_dir, ...record.add_dirs];
+    const agents = await discoverAgents([
+      ...roots.map((r) => join(r, IDENTITY_DIR, 'agents')),
+      join(this.#home, 'agents'),
+    ]);
+    const skills = await discoverSkills([
+      { dir: join(record.root_dir, IDENTITY_DIR, 'skills'), source: 'workspace' },
+      ...record.add_dirs.map((d) => ({
+        dir: join(d, IDENTITY_DIR, 'skills'),
+        source: 'additional' as const,
+      })),
+      { dir: join(this.#home, 'skills'), source: 'global' },
+    ]);
+    return { workspace: toWire(record), sessions: [], agents, skills, providers: listProviders() };
+  }
+
+  async update(ref: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+    return this.#registrations.run(() => this.#update(ref, input));
+  }
+
+  async #update(ref: string, input: UpdateWorkspaceInput): Promise<Workspace> {
+    const record = await this.find(ref);
+    const patch: WorkspacePatch = { updated_at: this.#clock.now().toISOString() };
+    if (input.name !== undefined && input.name !== null) {
+      patch.name = validateName(input.name);
+      if (patch.name !== record.name) {
+        const owner = await this.#store.findByName(patch.name);
+        if (owner) throw nameTaken(patch.name, owner);
+      }
+    }
+    if (input.add_dirs !== undefined && input.add_dirs !== null) {
+      patch.add_dirs = await canonicalAddDirs(input.add_dirs, record.root_dir);
+    }
+    if (input.default_agent !== undefined && input.default_agent !== null) {
+      patch.default_agent = optionalText(input.default_agent, 'default_agent') ?? null;
+    }
+    if (input.sandbox_ref !== undefined && input.sandbox_ref !== null) {
+      patch.sandbox_ref = optionalText(input.sandbox_ref, 'sandbox_ref') ?? null;
+    }
+    try {
+      if (!(await this.#store.update(record.id, patch))) throw notFound(ref);
+    } catch (err) {
+      if (err instanceof UniqueViolation && err.field === 'name' && patch.name) {
+        throw nameTaken(patch.name);
+      }
+      throw err;
+    }
+    const updated = await this.#store.findById(record.id);
+    if (!updated) throw notFound(ref);
+    return toWire(updated);
+  }
+
+  async remove(ref: string): Promise<void> {
+    const record = await this.find(ref);
+    // Live sessions will block this once the session runtime exists (workspace_has_live_sessions);
+    // sessions that have ended never do.
+    if (!(await this.#store.delete(record.id))) throw notFound(ref);
+  }
+
+  /**
+   * Resolves a reference as the API accepts it: a registry id (`ws_…`), a stable id (ULID), an
+   * absolute path, or a name. Ids that match nothing fall back to a name lookup.
+   * With `allowInside`, a path below a registered root finds that workspace (the deepest one).
+   */
+  async find(ref: string, options: { allowInside?: boolean } = {}): Promise<WorkspaceRecord> {
+    if (ref.length === 0) throw new AppError('invalid_request', 'a workspace reference must not be empty');
+    if (ref.startsWith('/')) {
+      const dir = await canonicalDir(ref, 'path');
+      const exact = await this.#findByDirectory(dir);
+      if (exact) return exact;
+      if (options.allowInside) {
+        const containing = (await this.#store.list())
+          .filter((w) => isWithin(w.root_dir, dir.path))
+          .sort((a, b) => b.root_dir.length - a.root_dir.length)[0];
+        if (containing) return containing;
+      }
+      throw notFound(ref);
+    }
+    let found: WorkspaceRecord | undefined;
+    if (/^ws[_-]/.test(ref)) found = await this.#store.findById(ref);
+    else if (isUlid(ref)) found = await this.#store.findByStableId(ref.toUpperCase());
+    found ??= await this.#store.findByName(ref);
+    if (!found) throw notFound(ref);
+    return found;
+  }
+
+  async #findByDirectory(dir: CanonicalDir): Promise<WorkspaceRecord | undefined> {
+    const byPath = await this.#store.findByRootDir(dir.path);
+    if (byPath) return byPath;
+    // The same directory reached through another mount point has another canonical path.
+    for (const candidate of await this.#store.list()) {
+      if (await sameDirectory(candidate.root_dir, dir)) return candidate;
+    }
+    return undefined;
+  }
+
+  async #register(
+    root: CanonicalDir,
+    options: { name?: string; addDirs: string[]; defaultAgent?: string; sandboxRef?: string },
+  ): Promise<Workspace> {
+    const now = this.#clock.now();
+    const identity = await ensureIdentity(root.path, now);
+    try {
+      const record: WorkspaceRecord = {
+        id: newWorkspaceId(),
+        stable_id: identity.stableId,
+        name: options.name ?? '',
+        root_dir: root.path,
+        add_dirs: options.addDirs,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+      };
+      if (options.defaultAgent !== undefined) record.default_agent = options.defaultAgent;
+      if (options.sandboxRef !== undefined) record.sandbox_ref = options.sandboxRef;
+      await this.#insertWithName(record, options.name);
+      return toWire(record);
+    } catch (err) {
+      await identity.rollback();
+      throw err;
+    }
+  }
+
+  /** Inserts with the explicit name, or the first free derived one. */
+  async #insertWithName(record: WorkspaceRecord, explicitName: string | undefined): Promise<void> {
+    for (let attempt = 0; attempt < NAME_RACE_RETRIES; attempt++) {
+      record.name = explicitName ?? (await this.#freeName(derivedName(record.root_dir)));
+      try {
+        await this.#store.insert(record);
+        return;
+      } catch (err) {
+        if (!(err instanceof UniqueViolation)) throw err;
+        if (err.field === 'root_dir') {
+          throw new AppError('workspace_path_taken', `${record.root_dir} is already registered`);
+        }
+        if (err.field === 'name' && explicitName !== undefined) throw nameTaken(explicitName);
+        if (err.field === 'id') record.id = newWorkspaceId();
+      }
+    }
+    throw new AppError('internal_error', 'could not pick a free workspace name; try again or pass a name');
+  }
+
+  async #freeName(base: string): Promise<string> {
+    for (const candidate of nameCandidates(base)) {
+      if (!(await this.#store.findByName(candidate))) return candidate;
+    }
+    throw new Error('unreachable');
+  }
+}
+
+async function canonicalAddDirs(dirs: readonly string[], rootDir: string): Promise<string[]> {
+  if (dirs.length > MAX_ADD_DIRS) {
+    throw new AppError('invalid_request', `add_dirs may hold at most ${MAX_ADD_DIRS} directories`);
+  }
+  const result: string[] = [];
+  for (const [i, dir] of dirs.entries()) {
+    const canonical = await canonicalDir(dir, `add_dirs[${i}]`);
+    if (canonical.path !== rootDir && !result.includes(canonical.path)) result.push(canonical.path);
+  }
+  return result;
+}
+
+/** `''` means "none"; anything else must be a short single-line string. */
+function optionalText(value: string | undefined, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value !== value.trim())
+    throw new AppError('invalid_request', `${field} must not start or end with whitespace`);
+  if (value.length > MAX_FIELD_LENGTH) {
+    throw new AppError('invalid_request', `${field} is longer than ${MAX_FIELD_LENGTH} characters`);
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new AppError('invalid_request', `${field} must not contain control characters`);
+  }
+  return value;
+}
+
+function nameTaken(name: string, owner?: WorkspaceRecord): AppError {
+  const where = owner ? ` by ${owner.root_dir} (${owner.id})` : '';
+  return new AppError(
+    'workspace_name_taken',
+    `workspace name "${name}" is already in use${where}; choose another name`,
+    {
+      evidence: owner ? { workspace_id: owner.id, name } : { name },
+    },
+  );
+}
+
+function notFound(ref: string): AppError {
+  return new AppError('workspace_not_found', `no workspace matches "${ref}"`, {
+    evidence: { reference: ref },
+    suggestedCommand: 'agh workspace list',
+  });
+}
+
+function toWire(record: WorkspaceRecord): Workspace {
+  const { stable_id: _stableId, ...workspace } = record;
+  return workspace;
+}

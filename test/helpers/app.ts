@@ -1,0 +1,54 @@
+// An in-process daemon for API tests: a temporary AGH_HOME, a real store (SQLite file or PostgreSQL
+// database) and the real Fastify app, driven through the contract-checking Api helper.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createServices } from '../../src/daemon/services.ts';
+import { buildApp, type ZodApp } from '../../src/http/app.ts';
+import { ManualClock } from '../../src/lib/clock.ts';
+import { openStore, type Store } from '../../src/store/db.ts';
+import { Api } from './api.ts';
+
+export const TEST_TOKEN = 'test-operator-token-0123456789';
+
+export interface TestApp {
+  api: Api;
+  app: ZodApp;
+  store: Store;
+  clock: ManualClock;
+  home: string;
+  close(): Promise<void>;
+}
+
+/** `database` is a postgres:// URL, or omitted for a fresh SQLite file. */
+export async function startTestApp(options: { database?: string } = {}): Promise<TestApp> {
+  const home = mkdtempSync(join(tmpdir(), 'agh-home-'));
+  const clock = new ManualClock('2026-03-01T12:00:00.000Z');
+  const store = await openStore({ location: options.database ?? join(home, 'agh.db') });
+  const services = createServices({ store, clock, home });
+  const app = await buildApp({
+    services,
+    operatorToken: TEST_TOKEN,
+    dialect: store.dialect,
+    clock,
+    logger: pino({ level: process.env.AGH_TEST_LOG ?? 'silent' }),
+  });
+  return {
+    api: new Api(app, TEST_TOKEN),
+    app,
+    store,
+    clock,
+    home,
+    async close() {
+      await app.close();
+      await store.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A scratch directory tree for workspace roots; removed by the returned cleanup. */
+export function scratchDir(prefix = 'agh-ws-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}

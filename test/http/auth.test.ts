@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+describe('HTTP surface: auth, errors, status, OpenAPI', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(async () => t.close());
+
+  test('GET /api/status needs no token and reports readiness', async () => {
+    t.clock.advance(90_500);
+    const res = await t.api.get('/api/status', { token: null });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'ok');
+    assert.equal(res.body.database.dialect, 'sqlite');
+    assert.equal(res.body.uptime_seconds, 90);
+    assert.match(res.body.version, /^\d+\.\d+\.\d+/);
+  });
+
+  test('a missing token is 401 with the envelope and a hint', async () => {
+    const res = await t.api.get('/api/workspaces', { token: null });
+    assert.equal(res.status, 401);
+    assert.equal(res.body.diagnostic.code, 'unauthorized');
+    assert.match(res.body.error, /Authorization: Bearer/);
+  });
+
+  test('a wrong token or scheme is 401', async () => {
+    for (const headers of [
+      { authorization: 'Bearer nope' },
+      { authorization: 'Basic dXNlcjpwdw==' },
+      { authorization: 'Bearer' },
+    ]) {
+      const res = await t.api.get('/api/workspaces', { token: null, headers });
+      assert.equal(res.status, 401, JSON.stringify(headers));
+      assert.equal(res.body.diagnostic.code, 'unauthorized');
+    }
+  });
+
+  test('an unauthenticated mutation is refused before its body is read, and writes nothing', async () => {
+    const res = await t.api.post('/api/workspaces', { token: null, body: { root_dir: t.home } });
+    assert.equal(res.status, 401);
+    const list = await t.api.get('/api/workspaces');
+    assert.deepEqual(list.body.workspaces, []);
+  });
+
+  test('unknown routes are 404 route_not_found (after authentication)', async () => {
+    const res = await t.api.get('/api/nothing-here');
+    assert.equal(res.status, 404);
+    assert.equal(res.body.diagnostic.code, 'route_not_found');
+    assert.match(res.body.error, /GET \/api\/nothing-here/);
+    const anonymous = await t.api.get('/api/nothing-here', { token: null });
+    assert.equal(anonymous.status, 401);
+    const outside = await t.api.get('/definitely/not/here');
+    assert.equal(outside.status, 404);
+  });
+
+  test('every reply carries its request id, which is also the diagnostic id', async () => {
+    const res = await t.api.get('/api/nothing-here');
+    assert.match(String(res.headers['x-request-id']), /^req_[0-9a-f]{12}$/);
+    assert.equal(res.body.diagnostic.id, res.headers['x-request-id']);
+  });
+
+  test('operations that are not built yet answer 501 not_implemented', async () => {
+    const res = await t.api.post('/api/tasks', { body: { title: 'x', scope: 'global' } });
+    assert.equal(res.status, 501);
+    assert.equal(res.body.diagnostic.code, 'not_implemented');
+    assert.match(res.body.error, /createTask/);
+  });
+
+  test('GET /openapi.json is a valid OpenAPI 3.1 document generated from the routes', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(res.statusCode, 200);
+    const doc = res.json();
+    assert.equal(doc.openapi, '3.1.0');
+    const validator = new Validator();
+    const result = await validator.validate(doc);
+    assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2)?.slice(0, 2000));
+    assert.ok(doc.paths['/api/workspaces'].post.requestBody, 'createWorkspace documents its body');
+    assert.equal(doc.paths['/api/workspaces/{id}'].get.operationId, 'getWorkspace');
+    assert.ok(doc.paths['/api/tasks'].post.responses['501'], 'stubs document their 501');
+  });
+});
