@@ -55,25 +55,30 @@ export async function notFoundHandler(request: FastifyRequest, reply: FastifyRep
 }
 
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
   message?: string;
-  params?: { issue?: { code?: string; path?: PropertyKey[]; keys?: string[] } };
+  params?: { keys?: string[]; expected?: string };
 }
 
-/** "body.root_dir: expected string, received number; body: unrecognized key "rootdir"". */
+/** "body.root_dir: expected string, received number; body: unknown field "rootdir"". */
 function describeValidation(err: FastifyError, context: string): string {
   const issues = (err.validation ?? []) as ValidationIssue[];
   const parts = issues.map((issue) => {
-    const path = issue.params?.issue?.path ?? [];
-    const where = [context, ...path.map(String)].join('.');
-    const keys = issue.params?.issue?.keys;
-    if (issue.params?.issue?.code === 'unrecognized_keys' && keys) {
+    const segments = (issue.instancePath ?? '').split('/').filter((s) => s !== '');
+    const where = [context, ...segments].join('.');
+    const keys = issue.params?.keys;
+    if (issue.keyword === 'unrecognized_keys' && keys) {
       return `${where}: unknown field${keys.length > 1 ? 's' : ''} ${keys.map((k) => `"${k}"`).join(', ')}`;
     }
-    if (path.length === 0 && context === 'body' && /received undefined/.test(issue.message ?? '')) {
+    if (
+      segments.length === 0 &&
+      context === 'body' &&
+      /received (undefined|null)$/.test(issue.message ?? '')
+    ) {
       return 'the request needs a JSON object body';
     }
-    return `${where}: ${issue.message ?? 'invalid'}`;
+    return `${where}: ${(issue.message ?? 'invalid').replace(/^Invalid input: /, '')}`;
   });
   return parts.length > 0 ? parts.join('; ') : err.message;
 }

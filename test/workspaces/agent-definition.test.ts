@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseAgentDefinition } from '../../src/agents/definition.ts';
+
+const parse = (text: string) => parseAgentDefinition('coder', '/w/.agh/agents/coder/AGENT.md', text);
+
+describe('AGENT.md parsing', () => {
+  test('front matter fields and the body as prompt', () => {
+    const d = parse('---\nprovider: gemini\ncommand: gemini --acp\ntoolsets: [web]\n---\n\nHello.\n');
+    assert.deepEqual(d, {
+      name: 'coder',
+      provider: 'gemini',
+      command: 'gemini --acp',
+      toolsets: ['web'],
+      prompt: 'Hello.',
+    });
+  });
+
+  test('CRLF line endings and a BOM are accepted', () => {
+    const d = parse('\uFEFF---\r\nmodel: m\r\n---\r\nBody\r\n');
+    assert.equal(d.model, 'm');
+    assert.equal(d.prompt, 'Body');
+  });
+
+  test('empty front matter is fine; an unterminated one is a diagnostic', () => {
+    assert.equal(parse('---\n---\nBody').diagnostics, undefined);
+    const d = parse('---\nprovider: codex\nBody without end');
+    assert.equal(d.diagnostics?.[0]?.error_kind, 'malformed_frontmatter');
+    assert.equal(d.provider, 'claude');
+  });
+
+  test('front matter that is not a mapping, or fields of the wrong type, are diagnostics', () => {
+    assert.equal(parse('---\n- a\n- b\n---\n').diagnostics?.[0]?.error_kind, 'malformed_frontmatter');
+    const d = parse('---\nmodel: [x]\ntools: [1]\nprovider: ""\nmcp_servers: [{command: x}]\n---\n');
+    assert.deepEqual(
+      d.diagnostics?.map((x) => x.message),
+      [
+        'provider must be a non-empty string',
+        'model must be a string',
+        'tools must be a list of strings',
+        'mcp_servers must be a list of {name, command?, args?, env?, transport?, url?}',
+      ],
+    );
+    assert.equal(d.model, undefined);
+    assert.equal(d.tools, undefined);
+  });
+});

@@ -1,0 +1,232 @@
+// GET, PATCH and DELETE /api/workspaces/{id}, on both dialects.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
+import { forEachDialect } from '../helpers/dialects.ts';
+
+forEachDialect('managing workspaces', ({ newDatabase }) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    const database = await newDatabase();
+    t = await startTestApp(database ? { database } : {});
+  });
+  afterEach(async () => t.close());
+
+  async function register(body: Record<string, unknown> = {}) {
+    const root = scratchDir();
+    const res = await t.api.post('/api/workspaces', { body: { root_dir: root, ...body } });
+    assert.equal(res.status, 201, res.text);
+    return { root, workspace: res.body.workspace };
+  }
+
+  test('GET finds a workspace by id, name, stable id, root path and a path inside it', async () => {
+    const { root, workspace } = await register({ name: 'finder' });
+    mkdirSync(join(root, 'src', 'deep'), { recursive: true });
+    const stable = /workspace_id = "(\w+)"/.exec(
+      readFileSync(join(root, '.agh', 'workspace.toml'), 'utf8'),
+    )?.[1];
+    assert.ok(stable);
+    const link = join(scratchDir(), 'alias');
+    symlinkSync(root, link);
+    const refs = [
+      workspace.id,
+      'finder',
+      stable,
+      stable.toLowerCase(),
+      encodeURIComponent(root),
+      encodeURIComponent(link),
+      encodeURIComponent(join(root, 'src', 'deep')),
+    ];
+    for (const ref of refs) {
+      const res = await t.api.get(`/api/workspaces/${ref}`);
+      assert.equal(res.status, 200, ref);
+      assert.deepEqual(res.body.workspace, workspace, ref);
+    }
+  });
+
+  test('the deepest registered root wins for a path inside nested workspaces', async () => {
+    const { root } = await register({ name: 'outer' });
+    const inner = join(root, 'packages', 'inner');
+    mkdirSync(inner, { recursive: true });
+    await t.api.post('/api/workspaces', { body: { root_dir: inner, name: 'inner' } });
+    mkdirSync(join(inner, 'lib'));
+    const res = await t.api.get(`/api/workspaces/${encodeURIComponent(join(inner, 'lib'))}`);
+    assert.equal(res.body.workspace.name, 'inner');
+    const outer = await t.api.get(`/api/workspaces/${encodeURIComponent(join(root, 'packages'))}`);
+    assert.equal(outer.body.workspace.name, 'outer');
+  });
+
+  test('GET of unknown references is 404 (ids fall back to names), of a missing path 410', async () => {
+    await register({ name: 'ws_looks_like_an_id' });
+    const byName = await t.api.get('/api/workspaces/ws_looks_like_an_id');
+    assert.equal(byName.status, 200, 'a ws_ reference that is no id is tried as a name');
+    for (const ref of ['ws_0000000000000000', 'nobody', '01JABCDEFGHJKMNPQRSTVWXYZ0']) {
+      const res = await t.api.get(`/api/workspaces/${ref}`);
+      assert.equal(res.status, 404, ref);
+      assert.equal(res.body.diagnostic.code, 'workspace_not_found');
+      assert.equal(res.body.diagnostic.suggested_command, 'agh workspace list');
+    }
+    const outside = await t.api.get(`/api/workspaces/${encodeURIComponent(scratchDir())}`);
+    assert.equal(outside.status, 404);
+    const gone = await t.api.get(`/api/workspaces/${encodeURIComponent('/no/such/place')}`);
+    assert.equal(gone.status, 410);
+  });
+
+  test('GET aggregates agents (workspace, extra dirs, home; first wins), skills and providers', async () => {
+    const extra = scratchDir();
+    const { root, workspace } = await register({ name: 'agents', add_dirs: [extra] });
+    const { put } = await import('../helpers/fs.ts');
+    put(
+      join(root, '.agh/agents/coder/AGENT.md'),
+      '---\nprovider: codex\nmodel: gpt-5\ntools: [read, write]\nmcp_servers:\n  - name: git\n    command: mcp-git\n    args: [--repo, .]\n---\nYou write code.\n',
+    );
+    put(join(root, '.agh/agents/plain/AGENT.md'), 'No front matter: the whole file is the prompt.\n');
+    put(join(root, '.agh/agents/broken/AGENT.md'), '---\ntools: [unclosed\n---\nbody\n');
+    put(
+      join(root, '.agh/agents/typo/AGENT.md'),
+      '---\nprovider: claud\ntools: read\nname: other\n---\nbody\n',
+    );
+    put(join(root, '.agh/agents/empty-dir/README.md'), 'no AGENT.md here');
+    put(join(extra, '.agh/agents/coder/AGENT.md'), '---\nprovider: gemini\n---\nshadowed by the workspace\n');
+    put(join(extra, '.agh/agents/helper/AGENT.md'), '---\nprovider: gemini\n---\nfrom the extra dir\n');
+    put(join(t.home, 'agents/helper/AGENT.md'), '---\nprovider: claude\n---\nshadowed by the extra dir\n');
+    put(
+      join(t.home, 'agents/global/AGENT.md'),
+      '---\ndeny_tools: [shell]\npermissions: read-only\n---\nfrom home\n',
+    );
+    put(join(root, '.agh/skills/review/SKILL.md'), '# review');
+    put(join(extra, '.agh/skills/lint/SKILL.md'), '# lint');
+    put(join(t.home, 'skills/review/SKILL.md'), '# shadowed');
+    put(join(t.home, 'skills/deploy/SKILL.md'), '# deploy');
+    mkdirSync(join(t.home, 'skills/no-skill-file'), { recursive: true });
+
+    const res = await t.api.get(`/api/workspaces/${workspace.id}`);
+    assert.equal(res.status, 200);
+    const agents = Object.fromEntries(res.body.agents.map((a: { name: string }) => [a.name, a]));
+    assert.deepEqual(Object.keys(agents), ['broken', 'coder', 'global', 'helper', 'plain', 'typo']);
+    assert.deepEqual(agents.coder, {
+      name: 'coder',
+      provider: 'codex',
+      model: 'gpt-5',
+      tools: ['read', 'write'],
+      mcp_servers: [{ name: 'git', command: 'mcp-git', args: ['--repo', '.'] }],
+      prompt: 'You write code.',
+    });
+    assert.equal(agents.plain.prompt, 'No front matter: the whole file is the prompt.');
+    assert.equal(agents.plain.provider, 'claude');
+    assert.equal(agents.helper.prompt, 'from the extra dir');
+    assert.deepEqual(agents.global.deny_tools, ['shell']);
+    assert.equal(agents.global.permissions, 'read-only');
+    assert.equal(agents.broken.diagnostics[0].error_kind, 'malformed_frontmatter');
+    assert.equal(agents.broken.diagnostics[0].path, join(realpathSync(root), '.agh/agents/broken/AGENT.md'));
+    const typoKinds = agents.typo.diagnostics.map((d: { error_kind: string }) => d.error_kind).sort();
+    assert.deepEqual(typoKinds, ['invalid_field', 'name_mismatch', 'unknown_provider']);
+
+    assert.deepEqual(res.body.skills, [
+      { name: 'deploy', dir: join(t.home, 'skills/deploy'), source: 'global' },
+      { name: 'lint', dir: join(realpathSync(extra), '.agh/skills/lint'), source: 'additional' },
+      { name: 'review', dir: join(realpathSync(root), '.agh/skills/review'), source: 'workspace' },
+    ]);
+    assert.deepEqual(
+      res.body.providers.map((p: { name: string }) => p.name),
+      ['claude', 'codex', 'gemini'],
+    );
+    assert.deepEqual(res.body.sessions, []);
+  });
+
+  test('PATCH changes what is given and keeps what is null or absent', async () => {
+    const extra = scratchDir();
+    const { workspace } = await register({ name: 'before', default_agent: 'a', sandbox_ref: 'local' });
+    t.clock.advance(60_000);
+    const renamed = await t.api.patch(`/api/workspaces/${workspace.id}`, {
+      body: { name: 'after', add_dirs: [extra], default_agent: null, sandbox_ref: null },
+    });
+    assert.equal(renamed.status, 200);
+    assert.equal(renamed.body.workspace.name, 'after');
+    assert.deepEqual(renamed.body.workspace.add_dirs, [realpathSync(extra)]);
+    assert.equal(renamed.body.workspace.default_agent, 'a');
+    assert.equal(renamed.body.workspace.sandbox_ref, 'local');
+    assert.equal(renamed.body.workspace.created_at, workspace.created_at);
+    assert.equal(renamed.body.workspace.updated_at, '2026-03-01T12:01:00.000Z');
+
+    const partial = await t.api.patch('/api/workspaces/after', { body: { default_agent: 'b' } });
+    assert.equal(partial.status, 200);
+    assert.equal(partial.body.workspace.name, 'after');
+    assert.equal(partial.body.workspace.default_agent, 'b');
+
+    const cleared = await t.api.patch('/api/workspaces/after', {
+      body: { name: null, add_dirs: [], default_agent: '', sandbox_ref: '' },
+    });
+    assert.equal(cleared.status, 200);
+    assert.deepEqual(cleared.body.workspace.add_dirs, []);
+    assert.equal(cleared.body.workspace.default_agent, undefined);
+    assert.equal(cleared.body.workspace.sandbox_ref, undefined);
+    const got = await t.api.get(`/api/workspaces/${workspace.id}`);
+    assert.deepEqual(got.body.workspace, cleared.body.workspace);
+  });
+
+  test('PATCH rejects a taken name (409), bad values (400/410) and unknown ids (404) and changes nothing', async () => {
+    await register({ name: 'taken' });
+    const { workspace } = await register({ name: 'mine' });
+    const url = `/api/workspaces/${workspace.id}`;
+    const cases: [unknown, number, string][] = [
+      [{ name: 'taken' }, 409, 'workspace_name_taken'],
+      [{ name: '' }, 400, 'invalid_request'],
+      [{ name: 'a/b' }, 400, 'invalid_request'],
+      [{ add_dirs: ['relative'] }, 400, 'workspace_path_invalid'],
+      [{ add_dirs: ['/no/such/dir'] }, 410, 'workspace_path_missing'],
+      [{ name: 5 }, 400, 'invalid_request'],
+      [{ nmae: 'typo' }, 400, 'invalid_request'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await t.api.patch(url, { body });
+      assert.equal(res.status, status, JSON.stringify(body));
+      assert.equal(res.body.diagnostic.code, code, JSON.stringify(body));
+    }
+    const same = await t.api.patch(url, { body: { name: 'mine' } });
+    assert.equal(same.status, 200, 'keeping its own name is no clash');
+    const missing = await t.api.patch('/api/workspaces/ws_0000000000000000', { body: { name: 'x' } });
+    assert.equal(missing.status, 404);
+    const after = await t.api.get(url);
+    assert.equal(after.body.workspace.name, 'mine');
+    assert.deepEqual(after.body.workspace.add_dirs, []);
+  });
+
+  test('DELETE unregisters (by id, name or path), leaves the files alone, and is 404 afterwards', async () => {
+    const { root, workspace } = await register({ name: 'doomed' });
+    const res = await t.api.delete(`/api/workspaces/${workspace.id}`);
+    assert.equal(res.status, 204);
+    assert.equal(res.text, '');
+    assert.equal((await t.api.get(`/api/workspaces/${workspace.id}`)).status, 404);
+    assert.equal((await t.api.delete(`/api/workspaces/${workspace.id}`)).status, 404);
+    assert.ok(existsSync(join(root, '.agh', 'workspace.toml')), 'the identity file stays');
+
+    const again = await t.api.post('/api/workspaces', { body: { root_dir: root } });
+    assert.equal(again.status, 201, 'the directory can be registered again');
+    assert.equal((await t.api.delete(`/api/workspaces/${again.body.workspace.name}`)).status, 204);
+    const third = await t.api.post('/api/workspaces', { body: { root_dir: root } });
+    assert.equal((await t.api.delete(`/api/workspaces/${encodeURIComponent(root)}`)).status, 204);
+    assert.equal((await t.api.get(`/api/workspaces/${third.body.workspace.id}`)).status, 404);
+    const list = await t.api.get('/api/workspaces');
+    assert.deepEqual(list.body.workspaces, []);
+  });
+
+  test('DELETE by a path below the root does not remove the enclosing workspace', async () => {
+    const { root } = await register({ name: 'parent' });
+    mkdirSync(join(root, 'child'));
+    const res = await t.api.delete(`/api/workspaces/${encodeURIComponent(join(root, 'child'))}`);
+    assert.equal(res.status, 404);
+    assert.equal((await t.api.get('/api/workspaces/parent')).status, 200);
+  });
+
+  test('list is ordered by name', async () => {
+    for (const name of ['charlie', 'alpha', 'bravo']) await register({ name });
+    const res = await t.api.get('/api/workspaces');
+    assert.deepEqual(
+      res.body.workspaces.map((w: { name: string }) => w.name),
+      ['alpha', 'bravo', 'charlie'],
+    );
+  });
+});
