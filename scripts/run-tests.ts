@@ -1,12 +1,14 @@
-// `npm test`: runs every test file with node:test in one run, then the contract coverage check last
-// (it reads what the other files exercised). Pass files or folders to run a subset:
+// `npm test`: runs every test file with node:test in one run, one file at a time. The contract
+// coverage check reads what the other files exercised, so it must run last: node sorts the files it
+// is given by path, hence its name test/zz-contract-coverage.test.ts. Pass files or folders to run a
+// subset (the coverage check is then left out):
 //   npm test -- test/workspaces
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const COVERAGE = 'test/contract/coverage.test.ts';
+const COVERAGE = 'test/zz-contract-coverage.test.ts';
 const resultsDir = join(root, '.test-results', 'contract');
 
 function testFiles(dir: string): string[] {

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveHome } from '../daemon/config.ts';
 import { startDaemon } from '../daemon/daemon.ts';
-import { isProcessAlive, readDaemonInfo } from '../daemon/daemon-file.ts';
+import { isAghDaemon, readDaemonInfo } from '../daemon/daemon-file.ts';
+import { DaemonAlreadyRunning } from '../daemon/lock.ts';
 import { prepareHome } from '../daemon/home.ts';
 import { connect } from './connection.ts';
 import { CliError } from './errors.ts';
@@ -47,6 +48,8 @@ async function runForeground(): Promise<void> {
     running = await startDaemon(config, { logToStdout: true });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, { exitCode: 2 });
+    if (err instanceof DaemonAlreadyRunning)
+      throw new CliError(err.message, { hint: 'agh daemon status shows it' });
     throw err;
   }
   let signals = 0;
@@ -72,7 +75,7 @@ async function runForeground(): Promise<void> {
 async function startBackground(): Promise<void> {
   const config = loadConfigOrExit();
   const before = await readDaemonInfo(config.home);
-  if (before && isProcessAlive(before.pid)) {
+  if (before && isAghDaemon(before.pid)) {
     process.stdout.write(`agh daemon is already running (pid ${before.pid}) at ${before.url}\n`);
     return;
   }
@@ -112,7 +115,7 @@ async function startBackground(): Promise<void> {
 async function stop(): Promise<void> {
   const home = resolveHome();
   const info = await readDaemonInfo(home);
-  if (!info || !isProcessAlive(info.pid)) {
+  if (!info || !isAghDaemon(info.pid)) {
     process.stdout.write('agh daemon is not running\n');
     return;
   }
@@ -120,7 +123,7 @@ async function stop(): Promise<void> {
   process.stdout.write(`stopping agh daemon (pid ${info.pid}) ...\n`);
   const deadline = Date.now() + STOP_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (!isProcessAlive(info.pid)) {
+    if (!isAghDaemon(info.pid)) {
       process.stdout.write('agh daemon stopped\n');
       return;
     }

@@ -1,5 +1,6 @@
 // agh workspace add|list|show|update|rm|resolve
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { components } from '../client/api-types.ts';
 import { call, connect } from './connection.ts';
@@ -150,9 +151,15 @@ interface UpdateOptions extends AddOptions {
   clearAddDirs?: boolean;
 }
 
-/** Paths are made absolute here, since the daemon does not know the caller's working directory. */
-function toRef(ref: string): string {
-  return ref.startsWith('.') || ref.includes('/') || ref.startsWith('~') ? resolve(ref) : ref;
+/**
+ * A reference with a slash (or `.`, `..`, `~`) is a path, made absolute here since the daemon does
+ * not know the caller's working directory. Names never contain slashes, so anything else is an id
+ * or a name, even one that starts with a dot.
+ */
+export function toRef(ref: string): string {
+  if (ref === '~' || ref.startsWith('~/')) return join(homedir(), ref.slice(1));
+  if (ref === '.' || ref === '..' || ref.includes('/')) return resolve(ref);
+  return ref;
 }
 
 function printWorkspace(w: Workspace, cmd: Command, verb?: string): void {

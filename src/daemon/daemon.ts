@@ -5,8 +5,9 @@ import { type Clock, systemClock } from '../lib/clock.ts';
 import { VERSION } from '../lib/version.ts';
 import { openStore, type Store } from '../store/db.ts';
 import { ConfigError, type DaemonConfig, isLoopbackHost } from './config.ts';
-import { isProcessAlive, readDaemonInfo, removeDaemonInfo, writeDaemonInfo } from './daemon-file.ts';
+import { removeDaemonInfo, writeDaemonInfo } from './daemon-file.ts';
 import { loadOrCreateOperatorToken, prepareHome } from './home.ts';
+import { acquireHomeLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services.ts';
 
@@ -35,31 +36,28 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
     );
   }
   await prepareHome(config.home);
-  const running = await readDaemonInfo(config.home);
-  if (running && running.pid !== process.pid && isProcessAlive(running.pid)) {
-    throw new ConfigError(
-      `another agh daemon (pid ${running.pid}) already serves ${config.home} at ${running.url}`,
-    );
-  }
-
+  const lock = await acquireHomeLock(config.home);
   const logger = createLogger({
     home: config.home,
     level: config.logLevel,
     stdout: options.logToStdout ?? false,
   });
-  const { token, source } = await loadOrCreateOperatorToken(config.home, config.operatorToken);
-  logger.info({ source }, 'operator token ready');
-
-  const store = await openStore({ location: config.database });
+  let store: Store | undefined;
   let app: ZodApp;
   try {
+    const { token, source } = await loadOrCreateOperatorToken(config.home, config.operatorToken);
+    logger.info({ source }, 'operator token ready');
+    store = await openStore({ location: config.database });
     const services = createServices({ store, clock, home: config.home });
     app = await buildApp({ services, operatorToken: token, dialect: store.dialect, clock, logger });
-    await app.listen({ host: config.host, port: config.port });
+    await listen(app, config);
   } catch (err) {
-    await store.close();
+    await store?.close();
+    await lock.release();
+    logger.flush();
     throw err;
   }
+  const openedStore = store;
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -71,23 +69,43 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
     port,
     started_at: clock.now().toISOString(),
     version: VERSION,
-    database: store.dialect,
+    database: openedStore.dialect,
   });
-  logger.info({ url, database: store.dialect, home: config.home }, `agh daemon listening on ${url}`);
+  logger.info({ url, database: openedStore.dialect, home: config.home }, `agh daemon listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       logger.info('shutting down');
       await app.close();
-      await store.close();
+      await openedStore.close();
       await removeDaemonInfo(config.home, process.pid);
+      await lock.release();
       logger.info('stopped');
       logger.flush();
     })();
     return closing;
   };
-  return { url, port, app, store, logger, close };
+  return { url, port, app, store: openedStore, logger, close };
+}
+
+async function listen(app: ZodApp, config: DaemonConfig): Promise<void> {
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const why = {
+        EADDRINUSE: 'the port is already in use',
+        EACCES: 'permission denied',
+        EADDRNOTAVAIL: 'no such local address',
+      }[code];
+      throw new ConfigError(
+        `cannot listen on ${formatHost(config.host)}:${config.port}: ${why}; set AGH_HTTP_PORT to another port (0 picks a free one) or AGH_HTTP_HOST to a local address`,
+      );
+    }
+    throw err;
+  }
 }
 
 function formatHost(host: string): string {

@@ -41,7 +41,7 @@ export async function loadOrCreateOperatorToken(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const winner = await readTokenFile(file);
-    if (!winner) throw new Error(`${file} exists but is empty`);
+    if (!winner) throw new Error(`${file} exists but is empty`, { cause: err });
     return { token: winner, source: 'file' };
   } finally {
     await unlink(tmp).catch(() => {});

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { AppError } from '../lib/errors.ts';
 
 export const MAX_NAME_LENGTH = 128;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const FORBIDDEN = /[/\\\u0000-\u001f\u007f]/;
 
 export function validateName(name: string, field = 'name'): string {
@@ -25,7 +25,7 @@ export function validateName(name: string, field = 'name'): string {
 /** The name a workspace gets when none is given: the root's basename, made safe. */
 export function derivedName(rootDir: string): string {
   const base = basename(rootDir)
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     .replace(/[\\\u0000-\u001f\u007f]/g, '')
     .trim()
     .slice(0, MAX_NAME_LENGTH - 8);

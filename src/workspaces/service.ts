@@ -273,7 +273,7 @@ function optionalText(value: string | undefined, field: string): string | undefi
   if (value.length > MAX_FIELD_LENGTH) {
     throw new AppError('invalid_request', `${field} is longer than ${MAX_FIELD_LENGTH} characters`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   if (/[\u0000-\u001f\u007f]/.test(value)) {
     throw new AppError('invalid_request', `${field} must not contain control characters`);
   }

@@ -20,7 +20,9 @@ export function findPostgresBin(): string | undefined {
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
     if (existsSync(join(dir, 'initdb'))) return dir;
-  } catch {}
+  } catch {
+    // No pg_config (it ships with libpq-dev): look in Debian's versioned folders instead.
+  }
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
   const versions = readdirSync(base)

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { listOperations, RESULTS_DIR } from '../helpers/contract.ts';
+import { startTestApp, type TestApp } from './helpers/app.ts';
+import { listOperations, RESULTS_DIR } from './helpers/contract.ts';
 
 describe('contract coverage', () => {
   let t: TestApp;
@@ -46,29 +46,33 @@ describe('contract coverage', () => {
     );
   });
 
-  test('every implemented operation was exercised with a success by some test', {
-    skip: coverageSkip(),
-  }, () => {
-    const dir = RESULTS_DIR as string;
-    const seen = new Map<string, Set<number>>();
-    for (const file of existsSync(dir) ? readdirSync(dir) : []) {
-      for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
-        if (!line) continue;
-        const { operationId, status } = JSON.parse(line) as { operationId: string; status: number };
-        const statuses = seen.get(operationId) ?? new Set<number>();
-        statuses.add(status);
-        seen.set(operationId, statuses);
+  test(
+    'every implemented operation was exercised with a success by some test',
+    {
+      skip: coverageSkip(),
+    },
+    () => {
+      const dir = RESULTS_DIR as string;
+      const seen = new Map<string, Set<number>>();
+      for (const file of existsSync(dir) ? readdirSync(dir) : []) {
+        for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
+          if (!line) continue;
+          const { operationId, status } = JSON.parse(line) as { operationId: string; status: number };
+          const statuses = seen.get(operationId) ?? new Set<number>();
+          statuses.add(status);
+          seen.set(operationId, statuses);
+        }
       }
-    }
-    const unexercised = implemented.filter(
-      (id) => ![...(seen.get(id) ?? [])].some((s) => s >= 200 && s < 300),
-    );
-    assert.deepEqual(
-      unexercised,
-      [],
-      `implemented but never answered 2xx in a test: ${unexercised.join(', ')}`,
-    );
-  });
+      const unexercised = implemented.filter(
+        (id) => ![...(seen.get(id) ?? [])].some((s) => s >= 200 && s < 300),
+      );
+      assert.deepEqual(
+        unexercised,
+        [],
+        `implemented but never answered 2xx in a test: ${unexercised.join(', ')}`,
+      );
+    },
+  );
 });
 
 function coverageSkip(): string | false {
