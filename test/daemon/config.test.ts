@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError, isLoopbackHost, loadConfig } from '../../src/daemon/config.ts';
 import { loadOrCreateOperatorToken } from '../../src/daemon/home.ts';
+import { scratchDir } from '../helpers/app.ts';
 
-const home = () => mkdtempSync(join(tmpdir(), 'agh-config-'));
+const home = () => scratchDir('agh-config-');
 
 describe('configuration', () => {
   test('defaults: ~/.agh, loopback, port 2123, SQLite in the home, info logs', () => {

@@ -23,7 +23,7 @@ export interface TestApp {
 
 /** `database` is a postgres:// URL, or omitted for a fresh SQLite file. */
 export async function startTestApp(options: { database?: string } = {}): Promise<TestApp> {
-  const home = mkdtempSync(join(tmpdir(), 'agh-home-'));
+  const home = scratchDir('agh-home-');
   const clock = new ManualClock('2026-03-01T12:00:00.000Z');
   const store = await openStore({ location: options.database ?? join(home, 'agh.db') });
   const services = createServices({ store, clock, home });
@@ -48,7 +48,14 @@ export async function startTestApp(options: { database?: string } = {}): Promise
   };
 }
 
-/** A scratch directory tree for workspace roots; removed by the returned cleanup. */
+let scratchBase: string | undefined;
+
+/** A fresh temporary directory, removed when the test process exits. */
 export function scratchDir(prefix = 'agh-ws-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (!scratchBase) {
+    const base = mkdtempSync(join(tmpdir(), `agh-test-${process.pid}-`));
+    process.once('exit', () => rmSync(base, { recursive: true, force: true }));
+    scratchBase = base;
+  }
+  return mkdtempSync(join(scratchBase, prefix));
 }

@@ -1,7 +1,5 @@
 // The behavioural store suite: the same assertions on SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { sql } from 'kysely';
@@ -9,6 +7,7 @@ import { openStore, type Store } from '../../src/store/db.ts';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
 import { UniqueViolation, WorkspaceStore } from '../../src/workspaces/store.ts';
 import type { WorkspaceRecord } from '../../src/workspaces/types.ts';
+import { scratchDir } from '../helpers/app.ts';
 import { forEachDialect } from '../helpers/dialects.ts';
 
 function record(overrides: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
@@ -30,7 +29,7 @@ forEachDialect('workspace store', ({ dialect, newDatabase }) => {
   let store: Store;
   let workspaces: WorkspaceStore;
   beforeEach(async () => {
-    location = (await newDatabase()) ?? join(mkdtempSync(join(tmpdir(), 'agh-store-')), 'agh.db');
+    location = (await newDatabase()) ?? join(scratchDir('agh-store-'), 'agh.db');
     store = await openStore({ location });
     workspaces = new WorkspaceStore(store.db);
   });
