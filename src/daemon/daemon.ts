@@ -71,6 +71,7 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
     version: VERSION,
     database: openedStore.dialect,
   });
+  // Logged only now, once daemon.json tells the CLI where to find the daemon.
   logger.info({ url, database: openedStore.dialect, home: config.home }, `agh daemon listening on ${url}`);
 
   let closing: Promise<void> | undefined;
@@ -91,7 +92,8 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
 
 async function listen(app: ZodApp, config: DaemonConfig): Promise<void> {
   try {
-    await app.listen({ host: config.host, port: config.port });
+    // Fastify logs each bound address; the daemon's own line below is the one that names the URL.
+    await app.listen({ host: config.host, port: config.port, listenTextResolver: () => 'http server bound' });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {

@@ -57,6 +57,17 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
 
   // The API speaks JSON only; a text body is a client mistake (415), not a string to validate.
   app.removeContentTypeParser('text/plain');
+  // An empty body labelled JSON (curl -H 'Content-Type: application/json' -X DELETE …) is no body,
+  // not a syntax error; anything else goes through Fastify's hardened parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);

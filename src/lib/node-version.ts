@@ -1,5 +1,5 @@
 // A guard for entry points: the system Node on many machines is older than the one this project needs.
-export function assertSupportedNode(minMajor = 24): void {
+export function assertSupportedNode(minMajor = 22): void {
   const major = Number(process.versions.node.split('.')[0]);
   if (major < minMajor) {
     process.stderr.write(

@@ -176,6 +176,11 @@ forEachDialect('registering workspaces', ({ newDatabase }) => {
     assert.equal(bad.body.diagnostic.code, 'invalid_json');
     const empty = await t.api.post('/api/workspaces', { raw: '', contentType: 'application/json' });
     assert.equal(empty.status, 400);
+    assert.match(empty.body.error, /needs a JSON object body/);
+    const poisoned = await t.api.post('/api/workspaces', {
+      raw: `{"root_dir": "${scratchDir()}", "__proto__": {"admin": true}}`,
+    });
+    assert.equal(poisoned.status, 400, 'prototype poisoning is refused');
     const text = await t.api.post('/api/workspaces', { raw: 'root_dir=/tmp', contentType: 'text/plain' });
     assert.equal(text.status, 415);
     assert.equal(text.body.diagnostic.code, 'unsupported_media_type');
