@@ -58,6 +58,13 @@ describe('agh workspace (CLI against a real daemon)', () => {
     return JSON.parse(res.stdout) as T;
   }
 
+  /** Registers a fresh directory through the CLI. */
+  async function addWorkspace(name: string): Promise<{ dir: string; workspace: Workspace }> {
+    const dir = tempDir();
+    const { workspace } = await aghJson<{ workspace: Workspace }>(['workspace', 'add', dir, '--name', name]);
+    return { dir, workspace };
+  }
+
   const explain = (args: string[], res: RunResult) =>
     `agh ${args.join(' ')} → ${res.code}\nstdout:\n${res.stdout}\nstderr:\n${res.stderr}`;
 
@@ -95,14 +102,7 @@ describe('agh workspace (CLI against a real daemon)', () => {
   });
 
   test('list prints a table with names and ids, and parses as JSON with -o json', async () => {
-    const dir = tempDir();
-    const { workspace } = await aghJson<{ workspace: Workspace }>([
-      'workspace',
-      'add',
-      dir,
-      '--name',
-      'listed-one',
-    ]);
+    const { dir, workspace } = await addWorkspace('listed-one');
     const table = await agh(['workspace', 'list']);
     assert.equal(table.code, 0, explain(['workspace', 'list'], table));
     assert.match(table.stdout, /NAME/);
@@ -116,14 +116,7 @@ describe('agh workspace (CLI against a real daemon)', () => {
   });
 
   test('show <name> prints the fields and the agents, skills and providers sections', async () => {
-    const dir = tempDir();
-    const { workspace } = await aghJson<{ workspace: Workspace }>([
-      'workspace',
-      'add',
-      dir,
-      '--name',
-      'shown',
-    ]);
+    const { dir, workspace } = await addWorkspace('shown');
     const res = await agh(['workspace', 'show', 'shown']);
     assert.equal(res.code, 0, explain(['workspace', 'show'], res));
     assert.match(res.stdout, /^name\s+shown$/m);
@@ -146,14 +139,7 @@ describe('agh workspace (CLI against a real daemon)', () => {
   });
 
   test('update <name> --name renames; without options it exits 2', async () => {
-    const dir = tempDir();
-    const { workspace } = await aghJson<{ workspace: Workspace }>([
-      'workspace',
-      'add',
-      dir,
-      '--name',
-      'before-rename',
-    ]);
+    const { dir, workspace } = await addWorkspace('before-rename');
     const renamed = await aghJson<{ workspace: Workspace }>([
       'workspace',
       'update',
@@ -183,14 +169,7 @@ describe('agh workspace (CLI against a real daemon)', () => {
   });
 
   test('rm <name> unregisters; a second rm exits 1 with "no workspace matches"', async () => {
-    const dir = tempDir();
-    const { workspace } = await aghJson<{ workspace: Workspace }>([
-      'workspace',
-      'add',
-      dir,
-      '--name',
-      'doomed',
-    ]);
+    const { dir, workspace } = await addWorkspace('doomed');
     const rm = await agh(['workspace', 'rm', 'doomed']);
     assert.equal(rm.code, 0, explain(['workspace', 'rm'], rm));
     assert.match(rm.stdout, /unregistered workspace doomed/);

@@ -1,14 +1,17 @@
 // Runs a suite once on SQLite and once on a real PostgreSQL (skipped loudly when no server binaries).
-import { after, before, describe } from 'node:test';
+import { after, afterEach, before, beforeEach, describe } from 'node:test';
+import { startTestApp, type TestApp } from './app.ts';
 import { postgresUnavailable, startPostgres, type TestPostgres } from './postgres.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
 
-/** `newDatabase()` gives a fresh database location: undefined for SQLite (a new file), a URL for PostgreSQL. */
-export function forEachDialect(
-  name: string,
-  body: (ctx: { dialect: DialectName; newDatabase: () => Promise<string | undefined> }) => void,
-): void {
+export interface DialectContext {
+  dialect: DialectName;
+  /** A fresh database location: undefined for SQLite (a new file), a URL for PostgreSQL. */
+  newDatabase: () => Promise<string | undefined>;
+}
+
+export function forEachDialect(name: string, body: (ctx: DialectContext) => void): void {
   describe(`${name} [sqlite]`, () => body({ dialect: 'sqlite', newDatabase: async () => undefined }));
 
   const skip = postgresUnavailable();
@@ -26,4 +29,20 @@ export function forEachDialect(
       },
     });
   });
+}
+
+/** A fresh in-process daemon on a fresh database before each test; `get()` returns the current one. */
+export function freshAppPerTest(ctx: DialectContext): { get: () => TestApp } {
+  let app: TestApp | undefined;
+  beforeEach(async () => {
+    const database = await ctx.newDatabase();
+    app = await startTestApp(database ? { database } : {});
+  });
+  afterEach(async () => app?.close());
+  return {
+    get: () => {
+      if (!app) throw new Error('no test app: freshAppPerTest only works inside tests');
+      return app;
+    },
+  };
 }

@@ -2,17 +2,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
-import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
-import { forEachDialect } from '../helpers/dialects.ts';
+import { beforeEach, test } from 'node:test';
+import { scratchDir, type TestApp } from '../helpers/app.ts';
+import { forEachDialect, freshAppPerTest } from '../helpers/dialects.ts';
 
-forEachDialect('managing workspaces', ({ newDatabase }) => {
+forEachDialect('managing workspaces', (ctx) => {
+  const app = freshAppPerTest(ctx);
   let t: TestApp;
-  beforeEach(async () => {
-    const database = await newDatabase();
-    t = await startTestApp(database ? { database } : {});
+  beforeEach(() => {
+    t = app.get();
   });
-  afterEach(async () => t.close());
 
   async function register(body: Record<string, unknown> = {}) {
     const root = scratchDir();

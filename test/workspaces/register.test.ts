@@ -2,17 +2,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
-import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
-import { forEachDialect } from '../helpers/dialects.ts';
+import { beforeEach, test } from 'node:test';
+import { scratchDir, type TestApp } from '../helpers/app.ts';
+import { forEachDialect, freshAppPerTest } from '../helpers/dialects.ts';
 
-forEachDialect('registering workspaces', ({ newDatabase }) => {
+forEachDialect('registering workspaces', (ctx) => {
+  const app = freshAppPerTest(ctx);
   let t: TestApp;
-  beforeEach(async () => {
-    const database = await newDatabase();
-    t = await startTestApp(database ? { database } : {});
+  beforeEach(() => {
+    t = app.get();
   });
-  afterEach(async () => t.close());
 
   const listNames = async () =>
     (await t.api.get('/api/workspaces')).body.workspaces.map((w: { name: string }) => w.name);
