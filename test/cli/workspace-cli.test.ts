@@ -139,7 +139,7 @@ describe('agh workspace (CLI against a real daemon)', () => {
   });
 
   test('update <name> --name renames; without options it exits 2', async () => {
-    const { dir, workspace } = await addWorkspace('before-rename');
+    const { workspace } = await addWorkspace('before-rename');
     const renamed = await aghJson<{ workspace: Workspace }>([
       'workspace',
       'update',
@@ -169,7 +169,7 @@ describe('agh workspace (CLI against a real daemon)', () => {
   });
 
   test('rm <name> unregisters; a second rm exits 1 with "no workspace matches"', async () => {
-    const { dir, workspace } = await addWorkspace('doomed');
+    const { workspace } = await addWorkspace('doomed');
     const rm = await agh(['workspace', 'rm', 'doomed']);
     assert.equal(rm.code, 0, explain(['workspace', 'rm'], rm));
     assert.match(rm.stdout, /unregistered workspace doomed/);
