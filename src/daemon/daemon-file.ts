@@ -1,7 +1,8 @@
 // $AGH_HOME/daemon.json tells the CLI where the running daemon listens and which process it is.
 import { readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../lib/files.ts';
 import { DAEMON_FILE } from './home.ts';
 
 export interface DaemonInfo {
@@ -27,7 +28,7 @@ export async function readDaemonInfo(home: string): Promise<DaemonInfo | undefin
 }
 
 export async function writeDaemonInfo(home: string, info: DaemonInfo): Promise<void> {
-  await writeFile(daemonFilePath(home), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  await writeFileAtomic(daemonFilePath(home), `${JSON.stringify(info, null, 2)}\n`, 0o600);
 }
 
 /** Removes the file only when it still describes `pid`, so a newer daemon's file survives. */

@@ -1,7 +1,7 @@
 // The daemon's home directory: its database, token, logs and per-session files.
-import { randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createFileExclusive } from '../lib/files.ts';
 import { newSecretToken } from '../lib/ids.ts';
 
 export const HOME_DIRS = ['agents', 'skills', 'logs', 'sessions'] as const;
@@ -33,20 +33,11 @@ export async function loadOrCreateOperatorToken(
     return { token: existing, source: 'file' };
   }
   const token = newSecretToken();
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, `${token}\n`, { mode: 0o600, flag: 'wx' });
-  try {
-    // link fails if another process created the file first; then theirs wins.
-    await link(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const winner = await readTokenFile(file);
-    if (!winner) throw new Error(`${file} exists but is empty`, { cause: err });
-    return { token: winner, source: 'file' };
-  } finally {
-    await unlink(tmp).catch(() => {});
-  }
-  return { token, source: 'generated' };
+  if (await createFileExclusive(file, `${token}\n`, 0o600)) return { token, source: 'generated' };
+  // Another process created the file first: its token wins.
+  const winner = await readTokenFile(file);
+  if (!winner) throw new Error(`${file} exists but is empty`);
+  return { token: winner, source: 'file' };
 }
 
 export async function readTokenFile(file: string): Promise<string | undefined> {

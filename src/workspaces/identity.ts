@@ -1,10 +1,10 @@
 // The stable identity of a workspace lives in the directory itself (`<root>/.agh/workspace.toml`),
 // so it survives re-registration and can be recognised whatever name the registry gives it.
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { AppError } from '../lib/errors.ts';
+import { createFileExclusive } from '../lib/files.ts';
 import { isUlid, newStableId } from '../lib/ids.ts';
 
 export const IDENTITY_DIR = '.agh';
@@ -40,20 +40,17 @@ export async function ensureIdentity(rootDir: string, now: Date): Promise<Identi
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw unwritable(file, err);
   }
-  // Write aside, then link into place: link fails when the file already exists, so two daemons
-  // registering the same directory agree on one identity.
-  const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  // Exclusive creation: when two daemons register the same directory, they agree on one identity.
+  let created: boolean;
   try {
-    await writeFile(tmp, `${content}\n`, { mode: 0o644, flag: 'wx' });
-    await link(tmp, file);
+    created = await createFileExclusive(file, `${content}\n`, 0o644);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      const winner = await readIdentity(file);
-      if (winner) return { stableId: winner, rollback: async () => {} };
-    }
     throw unwritable(file, err);
-  } finally {
-    await unlink(tmp).catch(() => {});
+  }
+  if (!created) {
+    const winner = await readIdentity(file);
+    if (winner) return { stableId: winner, rollback: async () => {} };
+    throw unwritable(file, new Error('the file appeared but holds no identity'));
   }
   return {
     stableId,
