@@ -107,6 +107,7 @@ describe('agh daemon as a real process', () => {
 
     const log = readLog(home);
     assert.match(log, /incoming request|request completed/, 'requests are logged at all');
+    assert.match(log, /"reqId":"req_[0-9a-f]{12}"/, 'log lines carry the request id');
     for (const [what, secret] of [
       ['operator token', token],
       ['wrong token', wrong],

@@ -81,5 +81,7 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
     assert.ok(doc.paths['/api/workspaces'].post.requestBody, 'createWorkspace documents its body');
     assert.equal(doc.paths['/api/workspaces/{id}'].get.operationId, 'getWorkspace');
     assert.ok(doc.paths['/api/tasks'].post.responses['501'], 'stubs document their 501');
+    assert.deepEqual(doc.paths['/api/status'].get.security, [], 'the readiness probe needs no token');
+    assert.deepEqual(doc.security, [{ OperatorToken: [] }]);
   });
 });

@@ -22,6 +22,7 @@ export function statusRoutes(app: ZodApp, deps: { dialect: Dialect; clock: Clock
         operationId: 'getDaemonStatus',
         tags: ['Daemon'],
         summary: 'Readiness probe: answers once the daemon is serving (no authentication)',
+        security: [],
         response: { 200: StatusSchema },
       },
     },
