@@ -74,8 +74,15 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   app.setNotFoundHandler(notFoundHandler);
 
   app.addHook('onRequest', operatorAuth(options.operatorToken));
+  // Once shutdown starts, answers to requests still in flight close their connection, so that no
+  // idle keep-alive connection holds the shutdown up for the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
 
   await app.register(fastifySwagger, {
