@@ -5,6 +5,9 @@ export interface WorkspaceTable {
   id: string;
   stable_id: string;
   root_dir: string;
+  /** Device and inode of root_dir when registered: finds the same directory under another path. */
+  root_dev: string;
+  root_ino: string;
   /** JSON array of canonical absolute paths. */
   add_dirs: string;
   name: string;

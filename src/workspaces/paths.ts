@@ -5,8 +5,9 @@ import { AppError } from '../lib/errors.ts';
 
 export interface CanonicalDir {
   path: string;
-  dev: number;
-  ino: number;
+  /** Device and inode numbers, as decimal strings (they may exceed 2^53). */
+  dev: string;
+  ino: string;
 }
 
 /**
@@ -41,20 +42,20 @@ export async function canonicalDir(input: string, field: string): Promise<Canoni
       evidence: { [field]: input },
     });
   }
-  const info = await stat(path);
+  const info = await stat(path, { bigint: true });
   if (!info.isDirectory()) {
     throw new AppError('workspace_path_not_directory', `${field} "${input}" is not a directory`, {
       evidence: { [field]: input, resolved: path },
     });
   }
-  return { path, dev: info.dev, ino: info.ino };
+  return { path, dev: String(info.dev), ino: String(info.ino) };
 }
 
 /** The same directory on disk (reached through another mount or path), or undefined when unreachable. */
 export async function sameDirectory(path: string, target: CanonicalDir): Promise<boolean> {
   try {
-    const info = await stat(path);
-    return info.dev === target.dev && info.ino === target.ino;
+    const info = await stat(path, { bigint: true });
+    return String(info.dev) === target.dev && String(info.ino) === target.ino;
   } catch {
     return false;
   }

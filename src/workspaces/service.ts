@@ -193,8 +193,10 @@ export class WorkspaceService {
   async #findByDirectory(dir: CanonicalDir): Promise<WorkspaceRecord | undefined> {
     const byPath = await this.#store.findByRootDir(dir.path);
     if (byPath) return byPath;
-    // The same directory reached through another mount point has another canonical path.
-    for (const candidate of await this.#store.list()) {
+    // The same directory reached through another mount point has another canonical path but the
+    // same inode. Recorded inodes can go stale (a directory deleted, its inode reused), so each
+    // candidate's root must still be that directory.
+    for (const candidate of await this.#store.findByInode(dir.dev, dir.ino)) {
       if (await sameDirectory(candidate.root_dir, dir)) return candidate;
     }
     return undefined;
@@ -212,6 +214,8 @@ export class WorkspaceService {
         stable_id: identity.stableId,
         name: options.name ?? '',
         root_dir: root.path,
+        root_dev: root.dev,
+        root_ino: root.ino,
         add_dirs: options.addDirs,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),
@@ -299,6 +303,6 @@ function notFound(ref: string): AppError {
 }
 
 function toWire(record: WorkspaceRecord): Workspace {
-  const { stable_id: _stableId, ...workspace } = record;
+  const { stable_id: _stableId, root_dev: _dev, root_ino: _ino, ...workspace } = record;
   return workspace;
 }

@@ -56,6 +56,17 @@ export class WorkspaceStore {
     return row ? toRecord(row) : undefined;
   }
 
+  /** Registrations whose root had this device and inode when registered. */
+  async findByInode(dev: string, ino: string): Promise<WorkspaceRecord[]> {
+    const rows = await this.#db
+      .selectFrom('workspaces')
+      .selectAll()
+      .where('root_dev', '=', dev)
+      .where('root_ino', '=', ino)
+      .execute();
+    return rows.map(toRecord);
+  }
+
   async insert(record: WorkspaceRecord): Promise<void> {
     try {
       await this.#db
@@ -64,6 +75,8 @@ export class WorkspaceStore {
           id: record.id,
           stable_id: record.stable_id,
           root_dir: record.root_dir,
+          root_dev: record.root_dev,
+          root_ino: record.root_ino,
           add_dirs: JSON.stringify(record.add_dirs),
           name: record.name,
           default_agent: record.default_agent ?? null,
@@ -124,6 +137,8 @@ function toRecord(row: Selectable<WorkspaceTable>): WorkspaceRecord {
   const record: WorkspaceRecord = {
     id: row.id,
     stable_id: row.stable_id,
+    root_dev: row.root_dev,
+    root_ino: row.root_ino,
     name: row.name,
     root_dir: row.root_dir,
     add_dirs: JSON.parse(row.add_dirs) as string[],

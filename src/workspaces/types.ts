@@ -13,6 +13,8 @@ export interface Workspace {
 /** The registry row plus the stable identity that is not on the wire. */
 export interface WorkspaceRecord extends Workspace {
   stable_id: string;
+  root_dev: string;
+  root_ino: string;
 }
 
 export interface CreateWorkspaceInput {

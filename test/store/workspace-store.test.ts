@@ -17,6 +17,8 @@ function record(overrides: Partial<WorkspaceRecord> = {}): WorkspaceRecord {
     stable_id: '01JABCDEFGHJKMNPQRSTVWXYZ0',
     name: `name-${n}`,
     root_dir: `/roots/${n}`,
+    root_dev: '2049',
+    root_ino: n,
     add_dirs: [],
     created_at: '2026-01-01T00:00:00.000Z',
     updated_at: '2026-01-01T00:00:00.000Z',
@@ -71,6 +73,8 @@ forEachDialect('workspace store', ({ dialect, newDatabase }) => {
     assert.deepEqual(await workspaces.findByName(full.name), full);
     assert.deepEqual(await workspaces.findByRootDir(full.root_dir), full);
     assert.deepEqual(await workspaces.findByStableId(full.stable_id), full);
+    assert.deepEqual(await workspaces.findByInode(full.root_dev, full.root_ino), [full]);
+    assert.deepEqual(await workspaces.findByInode('1', '1'), []);
     assert.equal(await workspaces.findById('ws_missing'), undefined);
     const bare = record();
     await workspaces.insert(bare);

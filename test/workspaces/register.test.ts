@@ -1,8 +1,18 @@
 // POST /api/workspaces and POST /api/workspaces/resolve, on both dialects.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeEach, test } from 'node:test';
+import { WorkspaceStore } from '../../src/workspaces/store.ts';
 import { scratchDir, type TestApp } from '../helpers/app.ts';
 import { forEachDialect, freshAppPerTest } from '../helpers/dialects.ts';
 
@@ -75,6 +85,45 @@ forEachDialect('registering workspaces', (ctx) => {
       assert.match(res.body.error, /already registered/);
     }
     assert.equal((await listNames()).length, 1);
+  });
+
+  test('the same directory reached through a bind mount is recognised by its inode', async (ctx) => {
+    const root = scratchDir();
+    const mountPoint = scratchDir();
+    const mounted = spawnSync('mount', ['--bind', root, mountPoint], { encoding: 'utf8' });
+    if (mounted.status !== 0) {
+      ctx.skip(`bind mounts are not available here: ${mounted.stderr.trim() || mounted.error?.message}`);
+      return;
+    }
+    try {
+      const first = await t.api.post('/api/workspaces', { body: { root_dir: root } });
+      assert.equal(first.status, 201);
+      const again = await t.api.post('/api/workspaces', { body: { root_dir: mountPoint, name: 'other' } });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.diagnostic.code, 'workspace_path_taken');
+      const resolved = await t.api.post('/api/workspaces/resolve', { body: { path: mountPoint } });
+      assert.equal(resolved.body.workspace.id, first.body.workspace.id);
+    } finally {
+      spawnSync('umount', [mountPoint]);
+    }
+  });
+
+  test('a stale recorded inode (its root is gone) does not block another directory', async () => {
+    const root = scratchDir();
+    const info = statSync(root, { bigint: true });
+    await new WorkspaceStore(t.store.db).insert({
+      id: 'ws_00000000000000aa',
+      stable_id: '01JABCDEFGHJKMNPQRSTVWXYZ0',
+      name: 'ghost',
+      root_dir: '/gone/since/long',
+      root_dev: String(info.dev),
+      root_ino: String(info.ino),
+      add_dirs: [],
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
+    });
+    const res = await t.api.post('/api/workspaces', { body: { root_dir: root } });
+    assert.equal(res.status, 201, res.text);
   });
 
   test('derived names are made unique with -2, -3', async () => {

@@ -8,6 +8,8 @@ export const migration0001Workspaces: Migration = {
       .addColumn('id', 'text', (c) => c.primaryKey())
       .addColumn('stable_id', 'text', (c) => c.notNull())
       .addColumn('root_dir', 'text', (c) => c.notNull())
+      .addColumn('root_dev', 'text', (c) => c.notNull())
+      .addColumn('root_ino', 'text', (c) => c.notNull())
       .addColumn('add_dirs', 'text', (c) => c.notNull().defaultTo('[]'))
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('default_agent', 'text')
@@ -18,6 +20,11 @@ export const migration0001Workspaces: Migration = {
       .addUniqueConstraint('workspaces_name_unique', ['name'])
       .execute();
     await db.schema.createIndex('workspaces_stable_id_idx').on('workspaces').column('stable_id').execute();
+    await db.schema
+      .createIndex('workspaces_root_inode_idx')
+      .on('workspaces')
+      .columns(['root_dev', 'root_ino'])
+      .execute();
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('workspaces').execute();
