@@ -30,6 +30,7 @@ export type ZodApp = FastifyInstance<
 >;
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+const MAX_PARAM_LENGTH = 8192;
 
 export interface AppServices {
   workspaces: WorkspaceService;
@@ -49,6 +50,12 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     loggerInstance: options.logger,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => newRequestId(),
+    // Route parameters may carry a percent-encoded filesystem path; 100 characters (the default) is
+    // far too short for that.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Errors the router raises before any route runs (bad URL encoding, overlong parameters) get
+    // the same envelope as everything else.
+    frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
     // Handlers never hang forever; long polls and streams will opt out per route.
     connectionTimeout: 0,
     requestTimeout: 0,

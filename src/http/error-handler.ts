@@ -3,18 +3,27 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { AppError, type ErrorCode, toEnvelope } from '../lib/errors.ts';
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'body_too_large',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
-};
-
-const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  invalid_json: 'the request body is not valid JSON',
-  body_too_large: 'the request body is larger than the 1 MiB limit',
-  unsupported_media_type: 'send the request body as application/json',
+/** Fastify's own error codes, as catalogue codes with a message a person can act on. */
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string; withDetail?: boolean }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'invalid_json',
+    message: 'the request body is not valid JSON',
+    withDetail: true,
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', message: 'the request body is empty' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'body_too_large',
+    message: 'the request body is larger than the 1 MiB limit',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'invalid_request' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    message: 'send the request body as application/json',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'invalid_request',
+    message: 'a path parameter is longer than 8192 characters',
+  },
 };
 
 export function toAppError(err: FastifyError | Error, request: FastifyRequest): AppError {
@@ -29,9 +38,8 @@ export function toAppError(err: FastifyError | Error, request: FastifyRequest): 
   }
   const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined;
   if (mapped) {
-    const message = FASTIFY_MESSAGES[mapped] ?? fe.message;
-    const detail = mapped === 'invalid_json' && fe.message ? `: ${fe.message}` : '';
-    return new AppError(mapped, `${message}${detail}`);
+    const message = mapped.message ?? fe.message;
+    return new AppError(mapped.code, mapped.withDetail && fe.message ? `${message}: ${fe.message}` : message);
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError('invalid_request', fe.message);

@@ -45,6 +45,25 @@ forEachDialect('managing workspaces', (ctx) => {
     }
   });
 
+  test('a long percent-encoded path works as a reference; malformed encodings and absurd lengths are 400', async () => {
+    const { root, workspace } = await register({ name: 'long' });
+    const deep = join(root, ...Array.from({ length: 12 }, (_, i) => `directory-level-${i}`));
+    mkdirSync(deep, { recursive: true });
+    const ref = encodeURIComponent(deep);
+    assert.ok(ref.length > 200, 'far longer than the router default of 100 characters');
+    const found = await t.api.get(`/api/workspaces/${ref}`);
+    assert.equal(found.status, 200);
+    assert.equal(found.body.workspace.id, workspace.id);
+    for (const bad of ['%zz', '%E0%A4%A']) {
+      const res = await t.api.get(`/api/workspaces/${bad}`);
+      assert.equal(res.status, 400, bad);
+      assert.equal(res.body.diagnostic.code, 'invalid_request');
+    }
+    const absurd = await t.api.get(`/api/workspaces/${'x'.repeat(9000)}`);
+    assert.equal(absurd.status, 400);
+    assert.match(absurd.body.error, /longer than 8192 characters/);
+  });
+
   test('the deepest registered root wins for a path inside nested workspaces', async () => {
     const { root } = await register({ name: 'outer' });
     const inner = join(root, 'packages', 'inner');
