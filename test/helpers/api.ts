@@ -17,6 +17,9 @@ export interface RequestOptions {
   /** `null` sends no Authorization header. */
   token?: string | null;
   headers?: Record<string, string>;
+  /** `false` keeps the reply out of the contract-coverage record (for sweeps and probes, which
+   * must not make an operation count as exercised). */
+  record?: boolean;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -50,7 +53,7 @@ export class Api {
       typeof this.#target === 'string'
         ? await viaFetch(`${this.#target}${url}`, method, headers, payload)
         : await viaInject(this.#target, url, method, headers, payload);
-    const body = assertConforms(method, url, reply) as T;
+    const body = assertConforms(method, url, reply, { record: options.record ?? true }) as T;
     return { ...reply, body };
   }
 }

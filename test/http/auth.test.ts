@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { listOperations } from '../helpers/contract.ts';
+import { rawHttp } from '../helpers/raw-http.ts';
 
 describe('HTTP surface: auth, errors, status, OpenAPI', () => {
   let t: TestApp;
@@ -44,6 +46,43 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
     assert.equal(res.status, 401);
     const list = await t.api.get('/api/workspaces');
     assert.deepEqual(list.body.workspaces, []);
+  });
+
+  test('every contract operation except the readiness probe refuses an anonymous caller', async () => {
+    for (const op of listOperations()) {
+      const url = op.path.replace(/\{[^}]+\}/g, 'ws_0000000000000000');
+      const method = op.method.toUpperCase() as 'GET';
+      const res = await t.api.request(method, url, { token: null, record: false });
+      const expected = op.operationId === 'getDaemonStatus' ? 200 : 401;
+      assert.equal(res.status, expected, `${method} ${op.path}`);
+    }
+  });
+
+  test('the token check cannot be dodged by spelling the path differently', async () => {
+    await t.api.post('/api/workspaces', { body: { root_dir: t.home } });
+    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const targets = [
+      '/%61pi/workspaces',
+      '/api/%77orkspaces',
+      '/API/workspaces',
+      '//api/workspaces',
+      '/api/../api/workspaces',
+      '/api/status/../workspaces',
+      '/api/status%2F..%2Fworkspaces',
+      `http://127.0.0.1:${port}/api/workspaces`,
+      `HTTP://example.invalid/api/workspaces`,
+      '/api/workspaces/',
+      '/api/workspaces;x',
+    ];
+    for (const target of targets) {
+      const res = await rawHttp(Number(port), `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      assert.ok(res.status === 401 || res.status === 404 || res.status === 400, `${target} → ${res.status}`);
+      assert.doesNotMatch(res.body, /"workspaces"/, `${target} leaked the registry`);
+    }
+    const open = await rawHttp(Number(port), `GET /api/status?/api/workspaces HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.equal(open.status, 200);
+    assert.doesNotMatch(open.body, /"workspaces"/);
   });
 
   test('unknown routes are 404 route_not_found (after authentication)', async () => {
