@@ -122,7 +122,9 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   workspaceRoutes(app, options.services.workspaces);
   notImplementedRoutes(app, implemented);
 
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () => app.swagger());
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () =>
+    app.swagger(),
+  );
 
   await app.ready();
   return app;

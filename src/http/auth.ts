@@ -25,7 +25,10 @@ function looksLikeApi(url: string): boolean {
   } catch {
     return true;
   }
-  path = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/\/{2,}/g, '/').toLowerCase();
+  path = path
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')
+    .replace(/\/{2,}/g, '/')
+    .toLowerCase();
   return path === '/api' || path.startsWith('/api/');
 }
 
