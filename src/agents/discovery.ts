@@ -1,73 +1,123 @@
 // Finding agent definitions on disk. Roots are searched in order and the first definition of a name
 // wins, so a workspace can override a global agent of the same name.
-import { open, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+//
+// A workspace is often a repository cloned from elsewhere, so inside it agh follows no symbolic
+// link: an `AGENT.md` linked to `/etc/passwd` must not become a prompt sent to a model. The
+// operator's own `$AGH_HOME` is trusted to link wherever it likes.
+import { lstat, readdir, realpath } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { readRegularFile } from '../lib/files.ts';
 import { type AgentDefinition, MAX_AGENT_FILE_BYTES, parseAgentDefinition } from './definition.ts';
 import { DEFAULT_PROVIDER } from './providers.ts';
 
 export const AGENT_FILE = 'AGENT.md';
 
-/**
- * `agentDirs` are directories whose children are agent directories, e.g. `<root>/.agh/agents` and
- * `$AGH_HOME/agents`. Returns definitions sorted by name.
- */
-export async function discoverAgents(agentDirs: readonly string[]): Promise<AgentDefinition[]> {
+export interface DefinitionRoot {
+  /** A directory whose children are agent (or skill) directories, e.g. `<root>/.agh/agents`. */
+  dir: string;
+  /** False inside workspaces: links are reported, never followed. */
+  followLinks: boolean;
+}
+
+export interface DefinitionEntry {
+  name: string;
+  dir: string;
+  /** The entry is a symbolic link in a root that does not follow links. */
+  linked: boolean;
+}
+
+/** Returns definitions sorted by name. */
+export async function discoverAgents(roots: readonly DefinitionRoot[]): Promise<AgentDefinition[]> {
   const found = new Map<string, AgentDefinition>();
-  for (const dir of agentDirs) {
-    for (const name of await subdirectories(dir)) {
-      if (found.has(name)) continue;
-      const path = join(dir, name, AGENT_FILE);
-      const text = await readCapped(path);
-      if (text === undefined) continue;
-      if (text === TOO_LARGE) {
-        found.set(name, {
-          name,
-          provider: DEFAULT_PROVIDER,
-          prompt: '',
-          diagnostics: [
-            {
-              error_kind: 'oversized',
-              message: `${AGENT_FILE} is larger than ${MAX_AGENT_FILE_BYTES} bytes`,
-              path,
-            },
-          ],
-        });
-        continue;
-      }
-      found.set(name, parseAgentDefinition(name, path, text));
+  for (const root of roots) {
+    for (const entry of await definitionDirs(root)) {
+      if (found.has(entry.name)) continue;
+      const agent = await loadAgent(entry, root.followLinks);
+      if (agent) found.set(entry.name, agent);
     }
   }
   return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Names of the visible subdirectories of `dir`; none when it does not exist or cannot be read. */
-export async function subdirectories(dir: string): Promise<string[]> {
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
+/** Undefined when the directory holds no AGENT.md: it defines nothing and shadows nothing. */
+async function loadAgent(entry: DefinitionEntry, followLinks: boolean): Promise<AgentDefinition | undefined> {
+  const path = join(entry.dir, AGENT_FILE);
+  const broken = (error_kind: string, message: string): AgentDefinition => ({
+    name: entry.name,
+    provider: DEFAULT_PROVIDER,
+    prompt: '',
+    diagnostics: [{ error_kind, message, path }],
+  });
+  if (entry.linked) {
+    return broken('symlink', `${entry.dir} is a symbolic link; agh does not follow links inside a workspace`);
+  }
+  let target = path;
+  if (followLinks) target = await realpath(path).catch(() => path);
+  const read = await readRegularFile(target, MAX_AGENT_FILE_BYTES).catch((err: NodeJS.ErrnoException) => ({
+    kind: 'unreadable' as const,
+    code: err.code ?? 'error',
+  }));
+  switch (read.kind) {
+    case 'ok':
+      return parseAgentDefinition(entry.name, path, read.text);
+    case 'missing':
+      return undefined;
+    case 'symlink':
+      return broken(
+        'symlink',
+        `${AGENT_FILE} is a symbolic link; agh does not follow links inside a workspace`,
+      );
+    case 'not_regular':
+      return broken('not_regular_file', `${AGENT_FILE} is not a regular file`);
+    case 'too_large':
+      return broken('oversized', `${AGENT_FILE} is larger than ${MAX_AGENT_FILE_BYTES} bytes`);
+    case 'unreadable':
+      return broken('unreadable', `${AGENT_FILE} cannot be read (${read.code})`);
   }
 }
 
-const TOO_LARGE = Symbol('too large');
-
-async function readCapped(path: string): Promise<string | typeof TOO_LARGE | undefined> {
-  let handle: Awaited<ReturnType<typeof open>>;
+/**
+ * The visible subdirectories of a root (none when it does not exist or cannot be read). In a root
+ * that does not follow links, a root reached through a link yields nothing and linked entries come
+ * back marked so that callers can say why they were not read.
+ */
+export async function definitionDirs(root: DefinitionRoot): Promise<DefinitionEntry[]> {
+  if (!root.followLinks && (await hasLinkedParent(root.dir))) return [];
+  let entries;
   try {
-    handle = await open(path, 'r');
+    entries = await readdir(root.dir, { withFileTypes: true });
   } catch {
-    return undefined;
+    return [];
   }
+  const result: DefinitionEntry[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const dir = join(root.dir, e.name);
+    if (e.isDirectory()) result.push({ name: e.name, dir, linked: false });
+    else if (e.isSymbolicLink()) {
+      if (!root.followLinks) result.push({ name: e.name, dir, linked: true });
+      else if (await isDirectory(dir)) result.push({ name: e.name, dir, linked: false });
+    }
+  }
+  return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** True when `<root>/.agh/agents` (or its `.agh`) is a link; the root itself was canonicalised. */
+async function hasLinkedParent(dir: string): Promise<boolean> {
+  for (const path of [dir, dirname(dir)]) {
+    try {
+      if ((await lstat(path)).isSymbolicLink()) return true;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) return undefined;
-    if (info.size > MAX_AGENT_FILE_BYTES) return TOO_LARGE;
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
+    return (await realpath(path).then((p) => lstat(p))).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,8 @@
-// Skills are directories holding a SKILL.md; like agents, the first root that has a name wins.
-import { stat } from 'node:fs/promises';
+// Skills are directories holding a SKILL.md; like agents, the first root that has a name wins, and
+// inside a workspace no symbolic link is followed (see agents/discovery.ts).
+import { lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { subdirectories } from '../agents/discovery.ts';
+import { type DefinitionRoot, definitionDirs } from '../agents/discovery.ts';
 
 export interface SkillInfo {
   name: string;
@@ -9,26 +10,27 @@ export interface SkillInfo {
   source: 'workspace' | 'additional' | 'global';
 }
 
-export interface SkillRoot {
-  dir: string;
+export interface SkillRoot extends DefinitionRoot {
   source: SkillInfo['source'];
 }
 
 export async function discoverSkills(roots: readonly SkillRoot[]): Promise<SkillInfo[]> {
   const found = new Map<string, SkillInfo>();
   for (const root of roots) {
-    for (const name of await subdirectories(root.dir)) {
-      if (found.has(name)) continue;
-      const dir = join(root.dir, name);
-      if (await isFile(join(dir, 'SKILL.md'))) found.set(name, { name, dir, source: root.source });
+    for (const entry of await definitionDirs(root)) {
+      if (found.has(entry.name) || entry.linked) continue;
+      const file = join(entry.dir, 'SKILL.md');
+      if (await isRegularFile(file, root.followLinks)) {
+        found.set(entry.name, { name: entry.name, dir: entry.dir, source: root.source });
+      }
     }
   }
-  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function isFile(path: string): Promise<boolean> {
+async function isRegularFile(path: string, followLinks: boolean): Promise<boolean> {
   try {
-    return (await stat(path)).isFile();
+    return (await (followLinks ? stat(path) : lstat(path))).isFile();
   } catch {
     return false;
   }

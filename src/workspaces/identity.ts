@@ -1,18 +1,22 @@
 // The stable identity of a workspace lives in the directory itself (`<root>/.agh/workspace.toml`),
 // so it survives re-registration and can be recognised whatever name the registry gives it.
-import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { AppError } from '../lib/errors.ts';
-import { createFileExclusive } from '../lib/files.ts';
+import { createFileExclusive, readRegularFile } from '../lib/files.ts';
 import { isUlid, newStableId } from '../lib/ids.ts';
 
 export const IDENTITY_DIR = '.agh';
 export const IDENTITY_FILE = 'workspace.toml';
+const MAX_IDENTITY_BYTES = 64 * 1024;
 
 export interface Identity {
   stableId: string;
-  /** Undoes what ensureIdentity wrote, when the registration it belongs to fails. */
+  /**
+   * Undoes what ensureIdentity wrote, when the registration it belongs to fails. The caller must
+   * first make sure no registration (of another daemon sharing the database) has adopted the id.
+   */
   rollback(): Promise<void>;
 }
 
@@ -24,6 +28,7 @@ export function identityPath(rootDir: string): string {
 export async function ensureIdentity(rootDir: string, now: Date): Promise<Identity> {
   const dir = join(rootDir, IDENTITY_DIR);
   const file = identityPath(rootDir);
+  await refuseSymlink(dir);
   const existing = await readIdentity(file);
   if (existing) return { stableId: existing, rollback: async () => {} };
 
@@ -45,6 +50,7 @@ export async function ensureIdentity(rootDir: string, now: Date): Promise<Identi
   try {
     created = await createFileExclusive(file, `${content}\n`, 0o644);
   } catch (err) {
+    if (createdDir) await rmdir(dir).catch(() => {});
     throw unwritable(file, err);
   }
   if (!created) {
@@ -63,15 +69,41 @@ export async function ensureIdentity(rootDir: string, now: Date): Promise<Identi
   };
 }
 
+/** A `.agh` that is a symbolic link would make agh read and write its identity outside the root. */
+async function refuseSymlink(dir: string): Promise<void> {
+  try {
+    if (!(await lstat(dir)).isSymbolicLink()) return;
+  } catch {
+    return;
+  }
+  throw new AppError(
+    'workspace_identity_unwritable',
+    `${dir} is a symbolic link; agh keeps the workspace identity only in a real directory inside the workspace, so replace the link with a directory`,
+    { evidence: { file: dir, code: 'symlink' } },
+  );
+}
+
 async function readIdentity(file: string): Promise<string | undefined> {
   let text: string;
+  let read: Awaited<ReturnType<typeof readRegularFile>>;
   try {
-    text = await readFile(file, 'utf8');
+    read = await readRegularFile(file, MAX_IDENTITY_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ENOTDIR') throw unwritable(file, err);
     throw new AppError('workspace_identity_malformed', `cannot read ${file} (${code ?? 'error'})`);
+  }
+  switch (read.kind) {
+    case 'ok':
+      text = read.text;
+      break;
+    case 'missing':
+      return undefined;
+    case 'symlink':
+      throw malformed(file, 'it is a symbolic link; agh reads only a regular file there');
+    case 'not_regular':
+      throw malformed(file, 'it is not a regular file');
+    case 'too_large':
+      throw malformed(file, `it is ${read.size} bytes, more than an identity file ever holds`);
   }
   let data: Record<string, unknown>;
   try {

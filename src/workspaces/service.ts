@@ -105,17 +105,14 @@ export class WorkspaceService {
   async get(ref: string): Promise<WorkspaceDetail> {
     const record = await this.find(ref, { allowInside: true });
     const roots = [record.root_dir, ...record.add_dirs];
-    const agents = await discoverAgents([
-      ...roots.map((r) => join(r, IDENTITY_DIR, 'agents')),
-      join(this.#home, 'agents'),
-    ]);
+    // Inside workspaces no link is followed; the operator's own home may link anywhere.
+    const inside = (dir: string, sub: string) => ({ dir: join(dir, IDENTITY_DIR, sub), followLinks: false });
+    const home = (sub: string) => ({ dir: join(this.#home, sub), followLinks: true });
+    const agents = await discoverAgents([...roots.map((r) => inside(r, 'agents')), home('agents')]);
     const skills = await discoverSkills([
-      { dir: join(record.root_dir, IDENTITY_DIR, 'skills'), source: 'workspace' },
-      ...record.add_dirs.map((d) => ({
-        dir: join(d, IDENTITY_DIR, 'skills'),
-        source: 'additional' as const,
-      })),
-      { dir: join(this.#home, 'skills'), source: 'global' },
+      { ...inside(record.root_dir, 'skills'), source: 'workspace' },
+      ...record.add_dirs.map((d) => ({ ...inside(d, 'skills'), source: 'additional' as const })),
+      { ...home('skills'), source: 'global' },
     ]);
     return { workspace: toWire(record), sessions: [], agents, skills, providers: listProviders() };
   }
@@ -225,7 +222,10 @@ export class WorkspaceService {
       await this.#insertWithName(record, options.name);
       return toWire(record);
     } catch (err) {
-      await identity.rollback();
+      // Another daemon sharing the database may have registered this directory with the identity
+      // we just wrote (that is how a lost race ends): then the file is theirs and must stay.
+      const adopted = await this.#store.findByStableId(identity.stableId).catch(() => 'unknown');
+      if (adopted === undefined) await identity.rollback();
       throw err;
     }
   }

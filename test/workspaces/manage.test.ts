@@ -1,5 +1,6 @@
 // GET, PATCH and DELETE /api/workspaces/{id}, on both dialects.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
@@ -152,6 +153,44 @@ forEachDialect('managing workspaces', (ctx) => {
       ['claude', 'codex', 'gemini'],
     );
     assert.deepEqual(res.body.sessions, []);
+  });
+
+  test('inside a workspace discovery follows no link and never blocks on a special file', async () => {
+    const { put } = await import('../helpers/fs.ts');
+    const { root, workspace } = await register();
+    const secrets = scratchDir();
+    put(join(secrets, 'passwd'), 'root:x:0:0:secret\n');
+    put(join(secrets, 'agent/AGENT.md'), 'a prompt from outside the workspace\n');
+    put(join(secrets, 'skill/SKILL.md'), '# outside');
+    mkdirSync(join(root, '.agh/agents/linked-file'), { recursive: true });
+    symlinkSync(join(secrets, 'passwd'), join(root, '.agh/agents/linked-file/AGENT.md'));
+    symlinkSync(join(secrets, 'agent'), join(root, '.agh/agents/linked-dir'));
+    mkdirSync(join(root, '.agh/agents/fifo'));
+    assert.equal(spawnSync('mkfifo', [join(root, '.agh/agents/fifo/AGENT.md')]).status, 0);
+    mkdirSync(join(root, '.agh/skills/fifo'), { recursive: true });
+    assert.equal(spawnSync('mkfifo', [join(root, '.agh/skills/fifo/SKILL.md')]).status, 0);
+    symlinkSync(join(secrets, 'skill'), join(root, '.agh/skills/linked'));
+    // The operator's own home may link wherever it likes.
+    mkdirSync(join(t.home, 'agents'), { recursive: true });
+    symlinkSync(join(secrets, 'agent'), join(t.home, 'agents/from-home'));
+    // A workspace whose whole agents directory is a link yields nothing from it.
+    const extra = scratchDir();
+    mkdirSync(join(extra, '.agh'));
+    symlinkSync(join(secrets), join(extra, '.agh/agents'));
+    const patched = await t.api.patch(`/api/workspaces/${workspace.id}`, { body: { add_dirs: [extra] } });
+    assert.equal(patched.status, 200);
+
+    const res = await t.api.get(`/api/workspaces/${workspace.id}`);
+    assert.equal(res.status, 200);
+    assert.doesNotMatch(res.text, /secret/);
+    const agents = Object.fromEntries(res.body.agents.map((a: { name: string }) => [a.name, a]));
+    assert.deepEqual(Object.keys(agents), ['fifo', 'from-home', 'linked-dir', 'linked-file']);
+    assert.equal(agents['linked-file'].diagnostics[0].error_kind, 'symlink');
+    assert.equal(agents['linked-dir'].diagnostics[0].error_kind, 'symlink');
+    assert.equal(agents['linked-dir'].prompt, '');
+    assert.equal(agents.fifo.diagnostics[0].error_kind, 'not_regular_file');
+    assert.equal(agents['from-home'].prompt, 'a prompt from outside the workspace');
+    assert.deepEqual(res.body.skills, []);
   });
 
   test('PATCH changes what is given and keeps what is null or absent', async () => {

@@ -279,6 +279,44 @@ forEachDialect('registering workspaces', (ctx) => {
     assert.deepEqual(await listNames(), []);
   });
 
+  test('a FIFO or a symlink as the identity file is 400 at once, read through nothing', async () => {
+    const outside = scratchDir();
+    writeFileSync(join(outside, 'id.toml'), 'workspace_id = "01J00000000000000000000000"\n');
+    const fifoRoot = scratchDir();
+    mkdirSync(join(fifoRoot, '.agh'));
+    assert.equal(spawnSync('mkfifo', [join(fifoRoot, '.agh', 'workspace.toml')]).status, 0);
+    const linkRoot = scratchDir();
+    mkdirSync(join(linkRoot, '.agh'));
+    symlinkSync(join(outside, 'id.toml'), join(linkRoot, '.agh', 'workspace.toml'));
+    for (const [root, why] of [
+      [fifoRoot, /not a regular file/],
+      [linkRoot, /symbolic link/],
+    ] as const) {
+      const res = await t.api.post('/api/workspaces', { body: { root_dir: root } });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.diagnostic.code, 'workspace_identity_malformed');
+      assert.match(res.body.error, why);
+    }
+    assert.deepEqual(await listNames(), []);
+  });
+
+  test('a .agh that is a symbolic link is refused: the identity is never written outside the root', async () => {
+    const root = scratchDir();
+    const elsewhere = scratchDir();
+    symlinkSync(elsewhere, join(root, '.agh'));
+    for (const [url, body] of [
+      ['/api/workspaces', { root_dir: root }],
+      ['/api/workspaces/resolve', { path: root }],
+    ] as const) {
+      const res = await t.api.post(url, { body });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.diagnostic.code, 'workspace_identity_unwritable');
+      assert.match(res.body.error, /\.agh is a symbolic link/);
+    }
+    assert.equal(existsSync(join(elsewhere, 'workspace.toml')), false);
+    assert.deepEqual(await listNames(), []);
+  });
+
   test('resolve returns the registration of a path, by path or through a symlink', async () => {
     const root = scratchDir();
     const created = (await t.api.post('/api/workspaces', { body: { root_dir: root, name: 'known' } })).body
