@@ -25,10 +25,16 @@ export interface StartOptions {
   clock?: Clock;
   /** Also log to stdout (the foreground daemon does; tests do not). */
   logToStdout?: boolean;
+  /** How long shutdown waits for requests in flight before cutting their connections. */
+  shutdownGraceMs?: number;
 }
+
+/** Well inside the 15 s that `agh daemon stop` waits for the process to exit. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startDaemon(config: DaemonConfig, options: StartOptions = {}): Promise<RunningDaemon> {
   const clock = options.clock ?? systemClock;
+  const graceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
   if (!isLoopbackHost(config.host) && !config.allowRemote) {
     throw new ConfigError(
       `refusing to listen on ${config.host}: only loopback addresses are allowed unless AGH_HTTP_ALLOW_REMOTE=true ` +
@@ -78,7 +84,20 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
   const close = () => {
     closing ??= (async () => {
       logger.info('shutting down');
-      await app.close();
+      // A client that never finishes its request (or never reads its answer) must not hold the
+      // shutdown up forever: after the grace period its connection is cut.
+      const grace = setTimeout(() => {
+        logger.warn(
+          { grace_ms: graceMs },
+          'requests still in flight after the grace period; closing their connections',
+        );
+        app.server.closeAllConnections();
+      }, graceMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(grace);
+      }
       await openedStore.close();
       await removeDaemonInfo(config.home, process.pid);
       await lock.release();

@@ -11,6 +11,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
 import { newRequestId } from '../lib/ids.ts';
 import { VERSION } from '../lib/version.ts';
 import type { Dialect } from '../store/db.ts';
@@ -56,10 +57,12 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     // Errors the router raises before any route runs (bad URL encoding, overlong parameters) get
     // the same envelope as everything else.
     frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
-    // Handlers never hang forever; long polls and streams will opt out per route.
+    // A client gets two minutes to send a whole request (1 MiB at a crawl); a slow-loris trickle
+    // is cut. Answers are not limited by this, so long polls and streams are unaffected.
     connectionTimeout: 0,
-    requestTimeout: 0,
-    return503OnClosing: true,
+    requestTimeout: 120_000,
+    // Requests that arrive on a kept-alive connection during shutdown get our own 503 envelope.
+    return503OnClosing: false,
   }).withTypeProvider<ZodTypeProvider>();
 
   // The API speaks JSON only; a text body is a client mistake (415), not a string to validate.
@@ -80,13 +83,20 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  app.addHook('onRequest', operatorAuth(options.operatorToken));
   // Once shutdown starts, answers to requests still in flight close their connection, so that no
   // idle keep-alive connection holds the shutdown up for the keep-alive timeout.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
+  app.addHook('onRequest', async () => {
+    if (closing) {
+      throw new AppError('shutting_down', 'the daemon is shutting down; retry once it is running again', {
+        suggestedCommand: 'agh daemon status',
+      });
+    }
+  });
+  app.addHook('onRequest', operatorAuth(options.operatorToken));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');

@@ -12,6 +12,7 @@ export const ERROR_CATALOGUE = {
   unsupported_media_type: { status: 415, category: 'validation', title: 'Unsupported content type' },
   internal_error: { status: 500, category: 'internal', title: 'Internal error' },
   not_implemented: { status: 501, category: 'availability', title: 'Not implemented yet' },
+  shutting_down: { status: 503, category: 'availability', title: 'The daemon is shutting down' },
   // Workspaces
   workspace_not_found: { status: 404, category: 'workspace', title: 'Workspace not found' },
   workspace_path_invalid: { status: 400, category: 'workspace', title: 'Invalid workspace path' },

@@ -1,7 +1,9 @@
 // Graceful shutdown, in process: a request already in flight when shutdown starts still completes and
 // its write is durable; new connections are refused; the database is closed.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/daemon/config.ts';
@@ -66,4 +68,65 @@ test('a request in flight when shutdown begins completes, and its write survives
   } finally {
     await store.close();
   }
+});
+
+test('a client that never finishes its request cannot hold the shutdown up past the grace period', async () => {
+  const home = scratchDir('agh-home-');
+  const token = 'shutdown-test-token';
+  const daemon = await startDaemon(
+    loadConfig({ AGH_HOME: home, AGH_HTTP_PORT: '0', AGH_OPERATOR_TOKEN: token, AGH_LOG_LEVEL: 'silent' }),
+    { shutdownGraceMs: 300 },
+  );
+  // Headers promise 100 bytes of body; only 10 ever arrive.
+  const socket = connect(daemon.port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(
+    `POST /api/workspaces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"root_dir"',
+  );
+  const ended = once(socket, 'close');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const started = Date.now();
+  await daemon.close();
+  await ended;
+  const took = Date.now() - started;
+  assert.ok(took >= 250, `shutdown waited for the grace period (${took} ms)`);
+  assert.ok(took < 5_000, `shutdown finished soon after it (${took} ms)`);
+  const store = await openStore({ location: join(home, 'agh.db') });
+  try {
+    assert.deepEqual(await new WorkspaceStore(store.db).list(), [], 'the cut request wrote nothing');
+  } finally {
+    await store.close();
+  }
+});
+
+test('a request that arrives on an open connection during shutdown is 503 shutting_down', async () => {
+  const home = scratchDir('agh-home-');
+  const token = 'shutdown-test-token';
+  const daemon = await startDaemon(
+    loadConfig({ AGH_HOME: home, AGH_HTTP_PORT: '0', AGH_OPERATOR_TOKEN: token, AGH_LOG_LEVEL: 'silent' }),
+    { shutdownGraceMs: 300 },
+  );
+  // The connection is open before shutdown; its request is complete only after shutdown began.
+  const socket = connect(daemon.port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write('GET /api/workspaces HTTP/1.1\r\nHost: x\r\n');
+  let text = '';
+  socket.on('data', (chunk) => (text += chunk));
+  const ended = once(socket, 'close');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const closing = daemon.close();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.write(`Authorization: Bearer ${token}\r\n\r\n`);
+  await ended;
+  await closing;
+  const [head = '', body = ''] = text.split('\r\n\r\n');
+  const status = Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]);
+  assert.equal(status, 503, text);
+  const parsed = assertConforms('GET', '/api/workspaces', {
+    status,
+    headers: { 'content-type': 'application/json' },
+    text: body,
+  }) as { diagnostic: { code: string } };
+  assert.equal(parsed.diagnostic.code, 'shutting_down');
 });

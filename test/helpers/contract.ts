@@ -43,6 +43,7 @@ export const GLOBAL_EXTRA_STATUSES: Record<string, string> = {
   '413': 'body over the 1 MiB limit',
   '415': 'body that is not JSON',
   '501': 'operation not implemented yet',
+  '503': 'the daemon is shutting down',
 };
 
 /**
