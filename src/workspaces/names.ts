@@ -2,6 +2,8 @@
 // mistaken for a path and must read well in a terminal.
 import { basename } from 'node:path';
 import { AppError } from '../lib/errors.ts';
+import { isUlid } from '../lib/ids.ts';
+import { assertStorableText } from '../lib/text.ts';
 
 export const MAX_NAME_LENGTH = 128;
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
@@ -9,6 +11,7 @@ const FORBIDDEN = /[/\\\u0000-\u001f\u007f]/;
 
 export function validateName(name: string, field = 'name'): string {
   if (name.length === 0) throw new AppError('invalid_request', `${field} must not be empty`);
+  assertStorableText(name, field);
   if (name !== name.trim()) {
     throw new AppError('invalid_request', `${field} must not start or end with whitespace`);
   }
@@ -19,7 +22,25 @@ export function validateName(name: string, field = 'name'): string {
     throw new AppError('invalid_request', `${field} must not contain slashes or control characters`);
   }
   if (name === '.' || name === '..') throw new AppError('invalid_request', `${field} must not be "${name}"`);
+  // A reference is tried as an id before it is tried as a name, so a name shaped like an id could
+  // be shadowed by (or shadow) another workspace; `~` reads as a home directory in a shell.
+  if (looksLikeId(name)) {
+    throw new AppError(
+      'invalid_request',
+      `${field} "${name}" looks like a workspace id (ws_… or a 26-character ULID); choose a name that does not`,
+    );
+  }
+  if (name.startsWith('~')) {
+    throw new AppError(
+      'invalid_request',
+      `${field} must not start with "~" (a shell reads it as a home directory)`,
+    );
+  }
   return name;
+}
+
+export function looksLikeId(value: string): boolean {
+  return /^ws[_-]/i.test(value) || isUlid(value);
 }
 
 /** The name a workspace gets when none is given: the root's basename, made safe. */
@@ -28,8 +49,10 @@ export function derivedName(rootDir: string): string {
     // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     .replace(/[\\\u0000-\u001f\u007f]/g, '')
     .trim()
-    .slice(0, MAX_NAME_LENGTH - 8);
-  return base === '' || base === '.' || base === '..' ? 'workspace' : base;
+    .slice(0, MAX_NAME_LENGTH - 16);
+  if (base === '' || base === '.' || base === '..') return 'workspace';
+  // A directory called `ws_legacy` or `~backup` still gets a usable name.
+  return looksLikeId(base) || base.startsWith('~') ? `dir-${base}` : base;
 }
 
 /** Candidate names for de-duplication: `name`, `name-2`, `name-3`, … */

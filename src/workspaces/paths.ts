@@ -21,6 +21,12 @@ export async function canonicalDir(input: string, field: string): Promise<Canoni
   if (input.includes('\0')) {
     throw new AppError('workspace_path_invalid', `${field} must not contain a NUL character`);
   }
+  if (!input.isWellFormed()) {
+    throw new AppError(
+      'workspace_path_invalid',
+      `${field} is not well-formed Unicode (a lone surrogate cannot name a file faithfully)`,
+    );
+  }
   if (!isAbsolute(input)) {
     throw new AppError(
       'workspace_path_invalid',

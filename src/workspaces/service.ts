@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { isUlid, newWorkspaceId } from '../lib/ids.ts';
 import { SerialQueue } from '../lib/serial.ts';
+import { assertStorableText } from '../lib/text.ts';
 import { discoverSkills, type SkillInfo } from '../skills/discovery.ts';
 import { ensureIdentity, IDENTITY_DIR } from './identity.ts';
 import { derivedName, nameCandidates, validateName } from './names.ts';
@@ -167,6 +168,7 @@ export class WorkspaceService {
    */
   async find(ref: string, options: { allowInside?: boolean } = {}): Promise<WorkspaceRecord> {
     if (ref.length === 0) throw new AppError('invalid_request', 'a workspace reference must not be empty');
+    assertStorableText(ref, 'the workspace reference');
     if (ref.startsWith('/')) {
       const dir = await canonicalDir(ref, 'path');
       const exact = await this.#findByDirectory(dir);
@@ -272,6 +274,7 @@ async function canonicalAddDirs(dirs: readonly string[], rootDir: string): Promi
 /** `''` means "none"; anything else must be a short single-line string. */
 function optionalText(value: string | undefined, field: string): string | undefined {
   if (value === undefined || value === '') return undefined;
+  assertStorableText(value, field);
   if (value !== value.trim())
     throw new AppError('invalid_request', `${field} must not start or end with whitespace`);
   if (value.length > MAX_FIELD_LENGTH) {

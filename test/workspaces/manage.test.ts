@@ -77,10 +77,8 @@ forEachDialect('managing workspaces', (ctx) => {
     assert.equal(outer.body.workspace.name, 'outer');
   });
 
-  test('GET of unknown references is 404 (ids fall back to names), of a missing path 410', async () => {
-    await register({ name: 'ws_looks_like_an_id' });
-    const byName = await t.api.get('/api/workspaces/ws_looks_like_an_id');
-    assert.equal(byName.status, 200, 'a ws_ reference that is no id is tried as a name');
+  test('GET of unknown references is 404, of a missing path 410, of unstorable text 400', async () => {
+    await register({ name: 'known' });
     for (const ref of ['ws_0000000000000000', 'nobody', '01JABCDEFGHJKMNPQRSTVWXYZ0']) {
       const res = await t.api.get(`/api/workspaces/${ref}`);
       assert.equal(res.status, 404, ref);
@@ -91,6 +89,21 @@ forEachDialect('managing workspaces', (ctx) => {
     assert.equal(outside.status, 404);
     const gone = await t.api.get(`/api/workspaces/${encodeURIComponent('/no/such/place')}`);
     assert.equal(gone.status, 410);
+    // PostgreSQL cannot even compare text holding a NUL: the reference is refused before any query.
+    for (const ref of ['kn%00own', 'ws_%00', '%00']) {
+      for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
+        const res = await t.api.request(
+          method,
+          `/api/workspaces/${ref}`,
+          method === 'PATCH' ? { body: {} } : {},
+        );
+        assert.equal(res.status, 400, `${method} ${ref}: ${res.text}`);
+        assert.match(res.body.error, /must not contain a NUL/);
+      }
+    }
+    const rename = await t.api.patch('/api/workspaces/known', { body: { name: 'ws_other' } });
+    assert.equal(rename.status, 400);
+    assert.match(rename.body.error, /looks like a workspace id/);
   });
 
   test('GET aggregates agents (workspace, extra dirs, home; first wins), skills and providers', async () => {

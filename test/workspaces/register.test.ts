@@ -138,6 +138,22 @@ forEachDialect('registering workspaces', (ctx) => {
     assert.deepEqual(names, ['project', 'project-2', 'project-3']);
   });
 
+  test('a directory named like an id or starting with ~ gets a derived name that is not', async () => {
+    for (const [base, expected] of [
+      ['ws_legacy', 'dir-ws_legacy'],
+      ['01J9ZQ3X5K8W2M4N6P7R9T0V1B', 'dir-01J9ZQ3X5K8W2M4N6P7R9T0V1B'],
+      ['~scratch', 'dir-~scratch'],
+    ]) {
+      const dir = join(scratchDir(), base as string);
+      mkdirSync(dir);
+      const res = await t.api.post('/api/workspaces/resolve', { body: { path: dir } });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.workspace.name, expected);
+      const byName = await t.api.get(`/api/workspaces/${encodeURIComponent(expected as string)}`);
+      assert.equal(byName.body.workspace.id, res.body.workspace.id);
+    }
+  });
+
   test('an explicit name that is taken is 409 and writes nothing', async () => {
     await t.api.post('/api/workspaces', { body: { root_dir: scratchDir(), name: 'alpha' } });
     const second = scratchDir();
@@ -206,6 +222,16 @@ forEachDialect('registering workspaces', (ctx) => {
       [{ name: 'x'.repeat(129) }, /longer than 128/],
       [{ name: 'tab\there' }, /control characters/],
       [{ name: '..' }, /must not be/],
+      [{ name: 'ws_0123456789abcdef' }, /looks like a workspace id/],
+      [{ name: 'WS-legacy' }, /looks like a workspace id/],
+      [{ name: '01J9ZQ3X5K8W2M4N6P7R9T0V1B' }, /looks like a workspace id/],
+      [{ name: '~backup' }, /must not start with "~"/],
+      [{ name: 'bad\ud800name' }, /name is not well-formed Unicode/],
+      [{ name: 'nul\u0000' }, /NUL/],
+      [{ default_agent: 'agent\udfff' }, /default_agent is not well-formed/],
+      [{ sandbox_ref: 'a\u0000b' }, /sandbox_ref must not contain a NUL/],
+      [{ root_dir: `${root}/\ud800` }, /root_dir is not well-formed Unicode/],
+      [{ add_dirs: [`${root}\udc00`] }, /add_dirs\[0\] is not well-formed Unicode/],
       [{ default_agent: 'x'.repeat(300) }, /default_agent is longer/],
       [{ sandbox_ref: 'line\nbreak' }, /sandbox_ref must not contain control/],
       [{ add_dirs: Array.from({ length: 65 }, () => root) }, /at most 64/],
