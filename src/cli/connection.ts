@@ -24,6 +24,13 @@ export async function connect(env: NodeJS.ProcessEnv = process.env): Promise<Con
   const home = resolveHome(env);
   const url = await daemonUrl(home, env);
   const token = env.AGH_OPERATOR_TOKEN?.trim() || (await readTokenFile(tokenPath(home)));
+  // fetch refuses such a header outright; say so instead of "cannot reach the daemon".
+  if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new CliError('the operator token holds spaces or characters outside printable ASCII', {
+      hint: `set AGH_OPERATOR_TOKEN to the daemon's token, or check ${tokenPath(home)}`,
+      exitCode: 4,
+    });
+  }
   return { home, url, client: createAghClient(url, token) };
 }
 

@@ -54,7 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
     false;
   const config: DaemonConfig = { home, host, port, database, logLevel, allowRemote };
   const token = nonEmpty(env.AGH_OPERATOR_TOKEN);
-  if (token !== undefined) config.operatorToken = token;
+  if (token !== undefined) config.operatorToken = validateOperatorToken(token, 'AGH_OPERATOR_TOKEN');
   return config;
 }
 
@@ -114,8 +114,31 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+export const MIN_TOKEN_LENGTH = 16;
+const MAX_TOKEN_LENGTH = 512;
+
+/**
+ * A token must travel in an HTTP header and be guessable by nobody: printable ASCII without spaces
+ * (anything else cannot be sent as `Bearer <token>` as typed), at least 16 characters.
+ */
+export function validateOperatorToken(token: string, source: string): string {
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError(
+      `${source} must be printable ASCII without spaces (it is sent as "Authorization: Bearer <token>")`,
+    );
+  }
+  if (token.length < MIN_TOKEN_LENGTH || token.length > MAX_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `${source} must be ${MIN_TOKEN_LENGTH} to ${MAX_TOKEN_LENGTH} characters long, got ${token.length}; ` +
+        'for example: openssl rand -hex 32',
+    );
+  }
+  return token;
+}
+
 function parsePort(value: string | number): number {
-  const n = typeof value === 'number' ? value : Number(value);
+  // Number() would take "0x10", "1e3" or " 80 " as ports; only plain decimal digits are.
+  const n = typeof value === 'number' ? value : /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new ConfigError(
       `AGH_HTTP_PORT must be an integer from 0 to 65535 (0 picks a free port), got "${value}"`,

@@ -2,6 +2,7 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFileExclusive } from '../lib/files.ts';
+import { validateOperatorToken } from './config.ts';
 import { newSecretToken } from '../lib/ids.ts';
 
 export const HOME_DIRS = ['agents', 'skills', 'logs', 'sessions'] as const;
@@ -29,6 +30,7 @@ export async function loadOrCreateOperatorToken(
   const file = tokenPath(home);
   const existing = await readTokenFile(file);
   if (existing) {
+    validateOperatorToken(existing, file);
     await tightenMode(file);
     return { token: existing, source: 'file' };
   }

@@ -23,18 +23,16 @@ export function validateName(name: string, field = 'name'): string {
   }
   if (name === '.' || name === '..') throw new AppError('invalid_request', `${field} must not be "${name}"`);
   // A reference is tried as an id before it is tried as a name, so a name shaped like an id could
-  // be shadowed by (or shadow) another workspace; `~` reads as a home directory in a shell.
+  // be shadowed by (or shadow) another workspace; a lone `~` is the home directory to a shell and
+  // to the CLI.
   if (looksLikeId(name)) {
     throw new AppError(
       'invalid_request',
       `${field} "${name}" looks like a workspace id (ws_… or a 26-character ULID); choose a name that does not`,
     );
   }
-  if (name.startsWith('~')) {
-    throw new AppError(
-      'invalid_request',
-      `${field} must not start with "~" (a shell reads it as a home directory)`,
-    );
+  if (name === '~') {
+    throw new AppError('invalid_request', `${field} must not be "~" (that names the home directory)`);
   }
   return name;
 }
@@ -51,8 +49,8 @@ export function derivedName(rootDir: string): string {
     .trim()
     .slice(0, MAX_NAME_LENGTH - 16);
   if (base === '' || base === '.' || base === '..') return 'workspace';
-  // A directory called `ws_legacy` or `~backup` still gets a usable name.
-  return looksLikeId(base) || base.startsWith('~') ? `dir-${base}` : base;
+  // A directory called `ws_legacy` or `~` still gets a usable name.
+  return looksLikeId(base) || base === '~' ? `dir-${base}` : base;
 }
 
 /** Candidate names for de-duplication: `name`, `name-2`, `name-3`, … */

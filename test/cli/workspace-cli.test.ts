@@ -212,6 +212,9 @@ describe('agh workspace (CLI against a real daemon)', () => {
     assert.equal(res.code, 4, explain(['workspace', 'list'], res));
     assert.match(res.stderr, /operator token/);
     assert.equal(res.stdout, '');
+    const unsendable = await agh(['workspace', 'list'], { env: { AGH_OPERATOR_TOKEN: 'tökén with space' } });
+    assert.equal(unsendable.code, 4, explain(['workspace', 'list'], unsendable));
+    assert.match(unsendable.stderr, /operator token holds spaces/);
   });
 
   test('no daemon listening exits 3 with "cannot reach the agh daemon" and the start hint', async () => {

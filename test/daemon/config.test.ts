@@ -28,7 +28,7 @@ describe('configuration', () => {
       AGH_HTTP_HOST: 'localhost',
       AGH_HTTP_PORT: '0',
       AGH_DATABASE_URL: 'postgres://u@db/agh',
-      AGH_OPERATOR_TOKEN: 'secret',
+      AGH_OPERATOR_TOKEN: 'secret-secret-secret',
       AGH_LOG_LEVEL: 'DEBUG',
     });
     assert.deepEqual(c, {
@@ -36,7 +36,7 @@ describe('configuration', () => {
       host: 'localhost',
       port: 0,
       database: 'postgres://u@db/agh',
-      operatorToken: 'secret',
+      operatorToken: 'secret-secret-secret',
       logLevel: 'debug',
       allowRemote: false,
     });
@@ -64,6 +64,9 @@ describe('configuration', () => {
       [{ AGH_HTTP_PORT: 'abc' }, /AGH_HTTP_PORT must be an integer/],
       [{ AGH_HTTP_PORT: '70000' }, /AGH_HTTP_PORT/],
       [{ AGH_HTTP_PORT: '-1' }, /AGH_HTTP_PORT/],
+      [{ AGH_HTTP_PORT: '0x10' }, /AGH_HTTP_PORT must be an integer/],
+      [{ AGH_HTTP_PORT: '1e3' }, /AGH_HTTP_PORT must be an integer/],
+      [{ AGH_HTTP_PORT: '80.0' }, /AGH_HTTP_PORT must be an integer/],
       [{ AGH_LOG_LEVEL: 'loud' }, /AGH_LOG_LEVEL must be one of/],
       [{ AGH_HTTP_ALLOW_REMOTE: 'maybe' }, /AGH_HTTP_ALLOW_REMOTE must be true or false/],
     ];
@@ -122,10 +125,26 @@ describe('operator token', () => {
 
   test('a token file readable by others is tightened to 0600', async () => {
     const h = home();
-    writeFileSync(join(h, 'operator.token'), 'loose\n', { mode: 0o644 });
+    writeFileSync(join(h, 'operator.token'), 'loose-but-long-enough\n', { mode: 0o644 });
     const got = await loadOrCreateOperatorToken(h);
-    assert.equal(got.token, 'loose');
+    assert.equal(got.token, 'loose-but-long-enough');
     assert.equal(statSync(join(h, 'operator.token')).mode & 0o777, 0o600);
+  });
+
+  test('tokens that could not be sent as typed, or are too short to be secret, are refused', async () => {
+    for (const token of ['has space inside it', 'non-ascii-tökén-value', 'short']) {
+      assert.throws(
+        () => loadConfig({ AGH_HOME: home(), AGH_OPERATOR_TOKEN: token }),
+        (err: Error) => err instanceof ConfigError && /AGH_OPERATOR_TOKEN must be/.test(err.message),
+        token,
+      );
+      const h = home();
+      writeFileSync(join(h, 'operator.token'), `${token}\n`, { mode: 0o600 });
+      await assert.rejects(
+        loadOrCreateOperatorToken(h),
+        (err: Error) => err instanceof ConfigError && err.message.includes('operator.token must be'),
+      );
+    }
   });
 
   test('concurrent first starts agree on one token', async () => {
