@@ -27,9 +27,16 @@ export class WorkspaceStore {
     this.#db = db;
   }
 
+  /**
+   * Ordered by name in code-unit order on both dialects. ORDER BY would follow the database's
+   * collation (PostgreSQL's is usually locale-aware, SQLite's binary), so the same registry would
+   * list differently; the list is never paged, so sorting here costs nothing extra.
+   */
   async list(): Promise<WorkspaceRecord[]> {
-    const rows = await this.#db.selectFrom('workspaces').selectAll().orderBy('name').orderBy('id').execute();
-    return rows.map(toRecord);
+    const rows = await this.#db.selectFrom('workspaces').selectAll().execute();
+    return rows
+      .map(toRecord)
+      .sort((a, b) => compareCodeUnits(a.name, b.name) || compareCodeUnits(a.id, b.id));
   }
 
   async findById(id: string): Promise<WorkspaceRecord | undefined> {
@@ -123,6 +130,10 @@ export class WorkspaceStore {
       .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function translateUnique(err: unknown): unknown {

@@ -295,12 +295,14 @@ forEachDialect('managing workspaces', (ctx) => {
     assert.equal((await t.api.get('/api/workspaces/parent')).status, 200);
   });
 
-  test('list is ordered by name', async () => {
-    for (const name of ['charlie', 'alpha', 'bravo']) await register({ name });
+  test('list is ordered by name, in the same code-unit order on every database', async () => {
+    for (const name of ['charlie', 'alpha', 'Bravo', 'bravo', '_under', 'Zulu', 'é-accent', '10', '9']) {
+      await register({ name });
+    }
     const res = await t.api.get('/api/workspaces');
     assert.deepEqual(
       res.body.workspaces.map((w: { name: string }) => w.name),
-      ['alpha', 'bravo', 'charlie'],
+      ['10', '9', 'Bravo', 'Zulu', '_under', 'alpha', 'bravo', 'charlie', 'é-accent'],
     );
   });
 });
