@@ -15,6 +15,20 @@ export interface CanonicalDir {
  * `field` names the input in messages, e.g. `root_dir` or `add_dirs[2]`.
  */
 export async function canonicalDir(input: string, field: string): Promise<CanonicalDir> {
+  const entry = await canonicalEntry(input, field);
+  if (!entry.directory) {
+    throw new AppError('workspace_path_not_directory', `${field} "${input}" is not a directory`, {
+      evidence: { [field]: input, resolved: entry.path },
+    });
+  }
+  return { path: entry.path, dev: entry.dev, ino: entry.ino };
+}
+
+/** Like canonicalDir, for any existing file or directory. */
+export async function canonicalEntry(
+  input: string,
+  field: string,
+): Promise<CanonicalDir & { directory: boolean }> {
   if (input.length === 0) {
     throw new AppError('workspace_path_invalid', `${field} must not be empty`);
   }
@@ -48,13 +62,16 @@ export async function canonicalDir(input: string, field: string): Promise<Canoni
       evidence: { [field]: input },
     });
   }
-  const info = await stat(path, { bigint: true });
-  if (!info.isDirectory()) {
-    throw new AppError('workspace_path_not_directory', `${field} "${input}" is not a directory`, {
-      evidence: { [field]: input, resolved: path },
+  let info;
+  try {
+    info = await stat(path, { bigint: true });
+  } catch (err) {
+    // Deleted between realpath and stat.
+    throw new AppError('workspace_path_missing', `${field} "${input}" does not exist`, {
+      evidence: { [field]: input, code: (err as NodeJS.ErrnoException).code ?? 'error' },
     });
   }
-  return { path, dev: String(info.dev), ino: String(info.ino) };
+  return { path, dev: String(info.dev), ino: String(info.ino), directory: info.isDirectory() };
 }
 
 /** The same directory on disk (reached through another mount or path), or undefined when unreachable. */
@@ -62,6 +79,14 @@ export async function sameDirectory(path: string, target: CanonicalDir): Promise
   try {
     const info = await stat(path, { bigint: true });
     return String(info.dev) === target.dev && String(info.ino) === target.ino;
+  } catch {
+    return false;
+  }
+}
+
+export async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
   } catch {
     return false;
   }

@@ -12,7 +12,14 @@ import { assertStorableText } from '../lib/text.ts';
 import { discoverSkills, type SkillInfo } from '../skills/discovery.ts';
 import { ensureIdentity, IDENTITY_DIR } from './identity.ts';
 import { derivedName, nameCandidates, validateName } from './names.ts';
-import { type CanonicalDir, canonicalDir, isWithin, sameDirectory } from './paths.ts';
+import {
+  type CanonicalDir,
+  canonicalDir,
+  canonicalEntry,
+  isDirectory,
+  isWithin,
+  sameDirectory,
+} from './paths.ts';
 import { UniqueViolation, type WorkspacePatch, type WorkspaceStore } from './store.ts';
 import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace, WorkspaceRecord } from './types.ts';
 
@@ -105,6 +112,7 @@ export class WorkspaceService {
 
   async get(ref: string): Promise<WorkspaceDetail> {
     const record = await this.find(ref, { allowInside: true });
+    await assertRootPresent(record);
     const roots = [record.root_dir, ...record.add_dirs];
     // Inside workspaces no link is followed; the operator's own home may link anywhere.
     const inside = (dir: string, sub: string) => ({ dir: join(dir, IDENTITY_DIR, sub), followLinks: false });
@@ -124,6 +132,7 @@ export class WorkspaceService {
 
   async #update(ref: string, input: UpdateWorkspaceInput): Promise<Workspace> {
     const record = await this.find(ref);
+    await assertRootPresent(record);
     const patch: WorkspacePatch = { updated_at: this.#clock.now().toISOString() };
     if (input.name !== undefined && input.name !== null) {
       patch.name = validateName(input.name);
@@ -170,12 +179,13 @@ export class WorkspaceService {
     if (ref.length === 0) throw new AppError('invalid_request', 'a workspace reference must not be empty');
     assertStorableText(ref, 'the workspace reference');
     if (ref.startsWith('/')) {
-      const dir = await canonicalDir(ref, 'path');
-      const exact = await this.#findByDirectory(dir);
+      // Below a root any file will do (`agh workspace show src/main.ts`); as the root, only a directory.
+      const entry = options.allowInside ? await canonicalEntry(ref, 'path') : await canonicalDir(ref, 'path');
+      const exact = 'directory' in entry && !entry.directory ? undefined : await this.#findByDirectory(entry);
       if (exact) return exact;
       if (options.allowInside) {
         const containing = (await this.#store.list())
-          .filter((w) => isWithin(w.root_dir, dir.path))
+          .filter((w) => isWithin(w.root_dir, entry.path))
           .sort((a, b) => b.root_dir.length - a.root_dir.length)[0];
         if (containing) return containing;
       }
@@ -257,6 +267,22 @@ export class WorkspaceService {
     }
     throw new Error('unreachable');
   }
+}
+
+/**
+ * A registration whose directory was deleted or moved is Gone (410) for reading and changing; it can
+ * still be unregistered, which is what the message suggests.
+ */
+async function assertRootPresent(record: WorkspaceRecord): Promise<void> {
+  if (await isDirectory(record.root_dir)) return;
+  throw new AppError(
+    'workspace_path_missing',
+    `the root directory of workspace "${record.name}" (${record.root_dir}) no longer exists; recreate it, or unregister the workspace`,
+    {
+      evidence: { workspace_id: record.id, root_dir: record.root_dir },
+      suggestedCommand: `agh workspace rm ${record.id}`,
+    },
+  );
 }
 
 async function canonicalAddDirs(dirs: readonly string[], rootDir: string): Promise<string[]> {

@@ -54,8 +54,11 @@ export const GLOBAL_EXTRA_STATUSES: Record<string, string> = {
 export const OPERATION_EXTRA_STATUSES: Record<string, Record<string, string>> = {
   createWorkspace: { '410': 'root_dir or an add_dirs entry does not exist' },
   resolveWorkspace: { '410': 'path does not exist' },
-  getWorkspace: { '410': 'the path given as reference does not exist' },
-  updateWorkspace: { '409': 'name already in use', '410': 'an add_dirs entry does not exist' },
+  getWorkspace: { '410': 'the path given as reference, or the workspace root, no longer exists' },
+  updateWorkspace: {
+    '409': 'name already in use',
+    '410': 'the workspace root or an add_dirs entry does not exist',
+  },
   deleteWorkspace: {
     '409': 'live sessions still use the workspace',
     '410': 'the path given as reference does not exist',

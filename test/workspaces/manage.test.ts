@@ -1,7 +1,15 @@
 // GET, PATCH and DELETE /api/workspaces/{id}, on both dialects.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, test } from 'node:test';
 import { scratchDir, type TestApp } from '../helpers/app.ts';
@@ -38,11 +46,24 @@ forEachDialect('managing workspaces', (ctx) => {
       encodeURIComponent(root),
       encodeURIComponent(link),
       encodeURIComponent(join(root, 'src', 'deep')),
+      encodeURIComponent(join(root, 'src', 'deep', 'main.ts')),
     ];
+    writeFileSync(join(root, 'src', 'deep', 'main.ts'), '');
     for (const ref of refs) {
       const res = await t.api.get(`/api/workspaces/${ref}`);
       assert.equal(res.status, 200, ref);
       assert.deepEqual(res.body.workspace, workspace, ref);
+    }
+    // Changing or removing a workspace takes the root itself, never a file below it.
+    const file = encodeURIComponent(join(root, 'src', 'deep', 'main.ts'));
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      const res = await t.api.request(
+        method,
+        `/api/workspaces/${file}`,
+        method === 'PATCH' ? { body: {} } : {},
+      );
+      assert.equal(res.status, 400, `${method}: ${res.text}`);
+      assert.equal(res.body.diagnostic.code, 'workspace_path_not_directory');
     }
   });
 
@@ -285,6 +306,25 @@ forEachDialect('managing workspaces', (ctx) => {
     assert.equal((await t.api.get(`/api/workspaces/${third.body.workspace.id}`)).status, 404);
     const list = await t.api.get('/api/workspaces');
     assert.deepEqual(list.body.workspaces, []);
+  });
+
+  test('a workspace whose root was deleted is 410 to GET and PATCH, and can still be unregistered', async () => {
+    const { root, workspace } = await register({ name: 'doomed' });
+    rmSync(root, { recursive: true });
+    for (const res of [
+      await t.api.get(`/api/workspaces/${workspace.id}`),
+      await t.api.get('/api/workspaces/doomed'),
+      await t.api.patch(`/api/workspaces/${workspace.id}`, { body: { name: 'renamed' } }),
+    ]) {
+      assert.equal(res.status, 410, res.text);
+      assert.equal(res.body.diagnostic.code, 'workspace_path_missing');
+      assert.match(res.body.error, /no longer exists/);
+      assert.equal(res.body.diagnostic.suggested_command, `agh workspace rm ${workspace.id}`);
+    }
+    const listed = await t.api.get('/api/workspaces');
+    assert.equal(listed.body.workspaces[0].name, 'doomed', 'PATCH changed nothing; the list still shows it');
+    assert.equal((await t.api.delete(`/api/workspaces/${workspace.id}`)).status, 204);
+    assert.deepEqual((await t.api.get('/api/workspaces')).body.workspaces, []);
   });
 
   test('DELETE by a path below the root does not remove the enclosing workspace', async () => {
