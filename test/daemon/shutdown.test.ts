@@ -13,12 +13,30 @@ import { WorkspaceStore } from '../../src/workspaces/store.ts';
 import { scratchDir } from '../helpers/app.ts';
 import { assertConforms } from '../helpers/contract.ts';
 
-test('a request in flight when shutdown begins completes, and its write survives', async () => {
+const token = 'shutdown-test-token';
+
+async function start(options: { shutdownGraceMs?: number } = {}) {
   const home = scratchDir('agh-home-');
-  const token = 'shutdown-test-token';
-  const daemon = await startDaemon(
-    loadConfig({ AGH_HOME: home, AGH_HTTP_PORT: '0', AGH_OPERATOR_TOKEN: token, AGH_LOG_LEVEL: 'silent' }),
-  );
+  const config = loadConfig({
+    AGH_HOME: home,
+    AGH_HTTP_PORT: '0',
+    AGH_OPERATOR_TOKEN: token,
+    AGH_LOG_LEVEL: 'silent',
+  });
+  return { home, daemon: await startDaemon(config, options) };
+}
+
+async function savedWorkspaces(home: string) {
+  const store = await openStore({ location: join(home, 'agh.db') });
+  try {
+    return await new WorkspaceStore(store.db).list();
+  } finally {
+    await store.close();
+  }
+}
+
+test('a request in flight when shutdown begins completes, and its write survives', async () => {
+  const { home, daemon } = await start();
   const root = scratchDir();
   const body = JSON.stringify({ root_dir: root, name: 'in-flight' });
 
@@ -61,22 +79,16 @@ test('a request in flight when shutdown begins completes, and its write survives
 
   await assert.rejects(fetch(`${daemon.url}/api/status`), 'no new connections after shutdown');
 
-  const store = await openStore({ location: join(home, 'agh.db') });
-  try {
-    const saved = await new WorkspaceStore(store.db).findByName('in-flight');
-    assert.ok(saved, 'the acknowledged registration is in the database');
-  } finally {
-    await store.close();
-  }
+  const saved = await savedWorkspaces(home);
+  assert.deepEqual(
+    saved.map((w) => w.name),
+    ['in-flight'],
+    'the acknowledged registration is in the database',
+  );
 });
 
 test('a client that never finishes its request cannot hold the shutdown up past the grace period', async () => {
-  const home = scratchDir('agh-home-');
-  const token = 'shutdown-test-token';
-  const daemon = await startDaemon(
-    loadConfig({ AGH_HOME: home, AGH_HTTP_PORT: '0', AGH_OPERATOR_TOKEN: token, AGH_LOG_LEVEL: 'silent' }),
-    { shutdownGraceMs: 300 },
-  );
+  const { home, daemon } = await start({ shutdownGraceMs: 300 });
   // Headers promise 100 bytes of body; only 10 ever arrive.
   const socket = connect(daemon.port, '127.0.0.1');
   await once(socket, 'connect');
@@ -92,21 +104,11 @@ test('a client that never finishes its request cannot hold the shutdown up past 
   const took = Date.now() - started;
   assert.ok(took >= 250, `shutdown waited for the grace period (${took} ms)`);
   assert.ok(took < 5_000, `shutdown finished soon after it (${took} ms)`);
-  const store = await openStore({ location: join(home, 'agh.db') });
-  try {
-    assert.deepEqual(await new WorkspaceStore(store.db).list(), [], 'the cut request wrote nothing');
-  } finally {
-    await store.close();
-  }
+  assert.deepEqual(await savedWorkspaces(home), [], 'the cut request wrote nothing');
 });
 
 test('a request that arrives on an open connection during shutdown is 503 shutting_down', async () => {
-  const home = scratchDir('agh-home-');
-  const token = 'shutdown-test-token';
-  const daemon = await startDaemon(
-    loadConfig({ AGH_HOME: home, AGH_HTTP_PORT: '0', AGH_OPERATOR_TOKEN: token, AGH_LOG_LEVEL: 'silent' }),
-    { shutdownGraceMs: 300 },
-  );
+  const { daemon } = await start({ shutdownGraceMs: 300 });
   // The connection is open before shutdown; its request is complete only after shutdown began.
   const socket = connect(daemon.port, '127.0.0.1');
   await once(socket, 'connect');
