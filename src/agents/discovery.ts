@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { readRegularFile } from '../lib/files.ts';
 import { type AgentDefinition, MAX_AGENT_FILE_BYTES, parseAgentDefinition } from './definition.ts';
 import { DEFAULT_PROVIDER } from './providers.ts';
+import { compareCodeUnits } from '../lib/text.ts';
 
 export const AGENT_FILE = 'AGENT.md';
 
@@ -36,7 +37,7 @@ export async function discoverAgents(roots: readonly DefinitionRoot[]): Promise<
       if (agent) found.set(entry.name, agent);
     }
   }
-  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...found.values()].sort((a, b) => compareCodeUnits(a.name, b.name));
 }
 
 /** Undefined when the directory holds no AGENT.md: it defines nothing and shadows nothing. */
@@ -99,7 +100,7 @@ export async function definitionDirs(root: DefinitionRoot): Promise<DefinitionEn
       else if (await isDirectory(dir)) result.push({ name: e.name, dir, linked: false });
     }
   }
-  return result.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return result.sort((a, b) => compareCodeUnits(a.name, b.name));
 }
 
 /** True when `<root>/.agh/agents` (or its `.agh`) is a link; the root itself was canonicalised. */

@@ -1,5 +1,6 @@
 // The agent providers the daemon knows without any configuration. Each one is an agent CLI spoken to
 // over the Agent Client Protocol.
+import { compareCodeUnits } from '../lib/text.ts';
 
 export interface ProviderInfo {
   name: string;
@@ -24,7 +25,7 @@ export function listProviders(defaultProvider = DEFAULT_PROVIDER): ProviderInfo[
   return [...BUILT_IN_PROVIDERS].sort((a, b) => {
     if (a.name === defaultProvider) return -1;
     if (b.name === defaultProvider) return 1;
-    return a.name.localeCompare(b.name);
+    return compareCodeUnits(a.name, b.name);
   });
 }
 

@@ -14,3 +14,11 @@ export function assertStorableText(value: string, field: string): void {
     );
   }
 }
+
+/**
+ * Locale-independent ordering (UTF-16 code units), so that lists come out the same whatever the
+ * machine's locale or the database's collation.
+ */
+export function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

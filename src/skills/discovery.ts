@@ -3,6 +3,7 @@
 import { lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DefinitionRoot, definitionDirs } from '../agents/discovery.ts';
+import { compareCodeUnits } from '../lib/text.ts';
 
 export interface SkillInfo {
   name: string;
@@ -25,7 +26,7 @@ export async function discoverSkills(roots: readonly SkillRoot[]): Promise<Skill
       }
     }
   }
-  return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...found.values()].sort((a, b) => compareCodeUnits(a.name, b.name));
 }
 
 async function isRegularFile(path: string, followLinks: boolean): Promise<boolean> {

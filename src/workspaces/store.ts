@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { uniqueViolationColumn } from '../store/db.ts';
 import type { Tables, WorkspaceTable } from '../store/schema.ts';
 import type { WorkspaceRecord } from './types.ts';
+import { compareCodeUnits } from '../lib/text.ts';
 
 export class UniqueViolation extends Error {
   readonly field: 'name' | 'root_dir' | 'id';
@@ -130,10 +131,6 @@ export class WorkspaceStore {
       .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
-}
-
-function compareCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function translateUnique(err: unknown): unknown {
