@@ -41,13 +41,18 @@ export function looksLikeId(value: string): boolean {
   return /^ws[_-]/i.test(value) || isUlid(value);
 }
 
-/** The name a workspace gets when none is given: the root's basename, made safe. */
+/**
+ * The name a workspace gets when none is given: the root's basename, made safe. It always passes
+ * validateName, with room for a `-NN` de-duplication suffix.
+ */
 export function derivedName(rootDir: string): string {
-  const base = basename(rootDir)
+  let base = basename(rootDir)
     // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     .replace(/[\\\u0000-\u001f\u007f]/g, '')
-    .trim()
     .slice(0, MAX_NAME_LENGTH - 16);
+  // The cut must not leave half of a surrogate pair (an emoji) behind.
+  if (/[\ud800-\udbff]$/.test(base)) base = base.slice(0, -1);
+  base = base.trim();
   if (base === '' || base === '.' || base === '..') return 'workspace';
   // A directory called `ws_legacy` or `~` still gets a usable name.
   return looksLikeId(base) || base === '~' ? `dir-${base}` : base;

@@ -40,6 +40,11 @@ export interface WorkspaceServiceDeps {
 }
 
 const MAX_ADD_DIRS = 64;
+/**
+ * Roots are unique, and PostgreSQL cannot index a text value much over 2.7 KB; Linux paths may reach
+ * 4 KB. A clear limit below the index's beats a 500 from deep in the store.
+ */
+const MAX_ROOT_DIR_BYTES = 2048;
 const MAX_FIELD_LENGTH = 256;
 /** Concurrent registrations may race for the same derived name; after this many losses give up. */
 const NAME_RACE_RETRIES = 5;
@@ -70,7 +75,7 @@ export class WorkspaceService {
   }
 
   async #create(input: CreateWorkspaceInput): Promise<Workspace> {
-    const root = await canonicalDir(input.root_dir, 'root_dir');
+    const root = registrableRoot(await canonicalDir(input.root_dir, 'root_dir'), 'root_dir');
     const addDirs = await canonicalAddDirs(input.add_dirs ?? [], root.path);
     const defaultAgent = optionalText(input.default_agent, 'default_agent');
     const sandboxRef = optionalText(input.sandbox_ref, 'sandbox_ref');
@@ -98,6 +103,7 @@ export class WorkspaceService {
     const dir = await canonicalDir(path, 'path');
     const existing = await this.#findByDirectory(dir);
     if (existing) return toWire(existing);
+    registrableRoot(dir, 'path');
     try {
       return await this.#register(dir, { addDirs: [] });
     } catch (err) {
@@ -267,6 +273,18 @@ export class WorkspaceService {
     }
     throw new Error('unreachable');
   }
+}
+
+function registrableRoot(root: CanonicalDir, field: string): CanonicalDir {
+  const bytes = Buffer.byteLength(root.path, 'utf8');
+  if (bytes > MAX_ROOT_DIR_BYTES) {
+    throw new AppError(
+      'workspace_path_invalid',
+      `${field} resolves to a path of ${bytes} bytes; a workspace root may be at most ${MAX_ROOT_DIR_BYTES} bytes long (symlinks are resolved, so move or bind-mount the directory to a shorter path)`,
+      { evidence: { [field]: root.path.slice(0, 200) } },
+    );
+  }
+  return root;
 }
 
 /**

@@ -192,6 +192,23 @@ forEachDialect('registering workspaces', (ctx) => {
     assert.deepEqual(await listNames(), []);
   });
 
+  test('a root longer than 2048 bytes is 400 on every database, and nothing is written', async () => {
+    let dir = scratchDir();
+    while (Buffer.byteLength(dir) <= 2048) dir = join(dir, 'd'.repeat(200));
+    mkdirSync(dir, { recursive: true });
+    for (const [url, body] of [
+      ['/api/workspaces', { root_dir: dir }],
+      ['/api/workspaces/resolve', { path: dir }],
+    ] as const) {
+      const res = await t.api.post(url, { body });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.diagnostic.code, 'workspace_path_invalid');
+      assert.match(res.body.error, /at most 2048 bytes/);
+    }
+    assert.equal(existsSync(join(dir, '.agh')), false);
+    assert.deepEqual(await listNames(), []);
+  });
+
   test('wrong types, unknown fields and missing fields are 400 with the field named', async () => {
     const root = scratchDir();
     const cases: [unknown, RegExp][] = [
