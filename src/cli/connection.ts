@@ -1,7 +1,7 @@
 // How the CLI finds and talks to the daemon: the URL from $AGH_HOME/daemon.json (else the configured
 // host and port), the token from AGH_OPERATOR_TOKEN (else $AGH_HOME/operator.token).
 import { type AghClient, createAghClient } from '../client/index.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, resolveHome } from '../daemon/config.ts';
+import { ConfigError, DEFAULT_HOST, DEFAULT_PORT, resolveHome } from '../daemon/config.ts';
 import { readDaemonInfo } from '../daemon/daemon-file.ts';
 import { readTokenFile, tokenPath } from '../daemon/home.ts';
 import { CliError } from './errors.ts';
@@ -23,7 +23,13 @@ export async function daemonUrl(home: string, env: NodeJS.ProcessEnv = process.e
 export async function connect(env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
   const home = resolveHome(env);
   const url = await daemonUrl(home, env);
-  const token = env.AGH_OPERATOR_TOKEN?.trim() || (await readTokenFile(tokenPath(home)));
+  let token = env.AGH_OPERATOR_TOKEN?.trim();
+  try {
+    token ||= await readTokenFile(tokenPath(home));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, { exitCode: 2 });
+    throw err;
+  }
   // fetch refuses such a header outright; say so instead of "cannot reach the daemon".
   if (token !== undefined && !/^[\x21-\x7e]+$/.test(token)) {
     throw new CliError('the operator token holds spaces or characters outside printable ASCII', {

@@ -10,7 +10,7 @@ import { startDaemon } from '../daemon/daemon.ts';
 import { isAghDaemon, readDaemonInfo } from '../daemon/daemon-file.ts';
 import { DaemonAlreadyRunning } from '../daemon/lock.ts';
 import { prepareHome } from '../daemon/home.ts';
-import { connect } from './connection.ts';
+import { daemonUrl } from './connection.ts';
 import { CliError } from './errors.ts';
 import { outputFormat, printFields, printJson } from './output.ts';
 
@@ -98,7 +98,11 @@ async function startBackground(): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (exited !== undefined) {
-      throw new CliError(`the daemon exited during start-up (code ${exited})`, { hint: lastLines(outFile) });
+      // The foreground daemon's exit code already says what kind of failure it was (2: configuration).
+      throw new CliError(`the daemon exited during start-up (code ${exited})`, {
+        hint: lastLines(outFile),
+        exitCode: exited !== null && exited > 0 ? exited : 1,
+      });
     }
     const info = await readDaemonInfo(config.home);
     if (info && info.pid === child.pid && (await isReady(info.url))) {
@@ -141,7 +145,9 @@ interface DaemonStatus {
 }
 
 async function status(format: 'table' | 'json'): Promise<void> {
-  const conn = await connect();
+  // The probe needs no token, so a missing or broken token file never hides the daemon's state.
+  const home = resolveHome();
+  const conn = { home, url: await daemonUrl(home) };
   const info = await readDaemonInfo(conn.home);
   // The readiness probe is not part of the API contract, so it is fetched directly.
   const live = await fetchStatus(conn.url);

@@ -3,16 +3,25 @@ import { assertSupportedNode } from '../lib/node-version.ts';
 
 assertSupportedNode();
 
-const { Command, CommanderError } = await import('commander');
+const { Command, CommanderError, Option } = await import('commander');
 const { VERSION } = await import('../lib/version.ts');
 const { CliError } = await import('./errors.ts');
 const { registerDaemonCommands } = await import('./daemon.ts');
 const { registerWorkspaceCommands } = await import('./workspace.ts');
 
+// `agh workspace list | head` closes the pipe early; that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const program = new Command('agh')
   .description('AGH: a local-first, durable runtime for AI-agent work')
   .version(VERSION)
-  .option('-o, --output <format>', 'output format: table or json', 'table')
+  // Checked while parsing, so a typo in -o never comes after a change was already made.
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .showHelpAfterError()
   .exitOverride();
 

@@ -2,7 +2,7 @@
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFileExclusive } from '../lib/files.ts';
-import { validateOperatorToken } from './config.ts';
+import { ConfigError, validateOperatorToken } from './config.ts';
 import { newSecretToken } from '../lib/ids.ts';
 
 export const HOME_DIRS = ['agents', 'skills', 'logs', 'sessions'] as const;
@@ -38,7 +38,11 @@ export async function loadOrCreateOperatorToken(
   if (await createFileExclusive(file, `${token}\n`, 0o600)) return { token, source: 'generated' };
   // Another process created the file first: its token wins.
   const winner = await readTokenFile(file);
-  if (!winner) throw new Error(`${file} exists but is empty`);
+  if (!winner) {
+    throw new ConfigError(
+      `${file} exists but holds no token; write the operator token in it, or delete it to have a new one generated`,
+    );
+  }
   return { token: winner, source: 'file' };
 }
 
@@ -47,8 +51,11 @@ export async function readTokenFile(file: string): Promise<string | undefined> {
     const token = (await readFile(file, 'utf8')).trim();
     return token === '' ? undefined : token;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new ConfigError(
+      `cannot read the operator token file ${file} (${code ?? 'error'}); it must be a file holding the token`,
+    );
   }
 }
 

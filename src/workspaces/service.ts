@@ -1,6 +1,6 @@
 // The rules of workspace registration. Knows nothing of HTTP: it takes plain inputs and throws
 // AppError codes from the catalogue.
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import type { AgentDefinition } from '../agents/definition.ts';
 import { discoverAgents } from '../agents/discovery.ts';
 import { listProviders, type ProviderInfo } from '../agents/providers.ts';
@@ -185,6 +185,10 @@ export class WorkspaceService {
     if (ref.length === 0) throw new AppError('invalid_request', 'a workspace reference must not be empty');
     assertStorableText(ref, 'the workspace reference');
     if (ref.startsWith('/')) {
+      // The recorded root, taken literally, first: a workspace whose directory was deleted (or
+      // replaced) must still be reachable by the path it was registered under, to be removed.
+      const recorded = await this.#store.findByRootDir(normalize(ref).replace(/(.)\/$/, '$1'));
+      if (recorded) return recorded;
       // Below a root any file will do (`agh workspace show src/main.ts`); as the root, only a directory.
       const entry = options.allowInside ? await canonicalEntry(ref, 'path') : await canonicalDir(ref, 'path');
       const exact = 'directory' in entry && !entry.directory ? undefined : await this.#findByDirectory(entry);

@@ -1,11 +1,12 @@
 // `agh workspace …` end to end: the real CLI against a real foreground daemon, each in its own
 // process, sharing one temporary AGH_HOME.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Api } from '../helpers/api.ts';
 import {
+  AGH_BIN,
   closedPort,
   type ForegroundDaemon,
   killStarted,
@@ -191,6 +192,25 @@ describe('agh workspace (CLI against a real daemon)', () => {
       const shown = await aghJson<{ workspace: Workspace }>(['workspace', 'show', name]);
       assert.equal(shown.workspace.id, created.body.workspace.id, name);
     }
+  });
+
+  test('an unknown -o format exits 2 before anything is changed', async () => {
+    const dir = tempDir();
+    const res = await agh(['workspace', 'add', dir, '-o', 'yaml']);
+    assert.equal(res.code, 2, explain(['workspace', 'add'], res));
+    assert.match(res.stderr, /yaml/);
+    assert.equal(existsSync(join(dir, '.agh')), false, 'nothing was registered');
+  });
+
+  test('output piped into a reader that stops early is no error', async () => {
+    await addWorkspace('piped');
+    // `true` exits without reading, so agh writes into a closed pipe (EPIPE).
+    const res = await runAgh(['-c', `"${AGH_BIN}" workspace list | true; exit \${PIPESTATUS[0]}`], {
+      env: { AGH_HOME: home, AGH_HTTP_PORT: '0' },
+      command: 'bash',
+    });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr, '');
   });
 
   test('a name already in use exits 1 with "already in use"', async () => {

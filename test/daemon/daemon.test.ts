@@ -2,12 +2,13 @@
 // home files (token, daemon.json, log), signals, refusals at start-up, and both database dialects.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Api } from '../helpers/api.ts';
 import {
+  closedPort,
   daemonFilePid,
   isAlive,
   killStarted,
@@ -186,25 +187,50 @@ describe('agh daemon as a real process', () => {
     }
   });
 
-  test('a port already in use is a one-line error with exit code 2', async () => {
+  test('a port already in use is a one-line error with exit code 2, in the foreground or not', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     try {
       const port = (blocker.address() as AddressInfo).port;
-      const home = tempHome();
-      const res = await runAgh(['daemon', 'start', '--foreground'], {
-        env: { AGH_HOME: home, AGH_HTTP_PORT: String(port) },
-      });
-      assert.equal(res.code, 2, res.stderr);
-      assert.match(
-        res.stderr,
-        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`),
-      );
-      assert.doesNotMatch(res.stderr, /^\s+at /m, 'no stack trace');
-      assert.equal(existsSync(join(home, 'daemon.lock')), false, 'the lock is released');
+      for (const args of [
+        ['daemon', 'start', '--foreground'],
+        ['daemon', 'start'],
+      ]) {
+        const home = tempHome();
+        const res = await runAgh(args, { env: { AGH_HOME: home, AGH_HTTP_PORT: String(port) } });
+        assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+        assert.match(
+          res.stderr,
+          new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use`),
+        );
+        assert.doesNotMatch(res.stderr, /^\s+at /m, 'no stack trace');
+        assert.equal(existsSync(join(home, 'daemon.lock')), false, 'the lock is released');
+      }
     } finally {
       blocker.close();
     }
+  });
+
+  test('an unusable operator.token is a one-line error with exit code 2; status does not need it', async () => {
+    const dirHome = tempHome();
+    mkdirSync(join(dirHome, 'operator.token'));
+    const emptyHome = tempHome();
+    writeFileSync(join(emptyHome, 'operator.token'), '\n', { mode: 0o600 });
+    for (const [home, message] of [
+      [dirHome, /cannot read the operator token file .*EISDIR/],
+      [emptyHome, /holds no token/],
+    ] as const) {
+      const env = { AGH_HOME: home, AGH_HTTP_PORT: String(await closedPort()) };
+      const start = await runAgh(['daemon', 'start', '--foreground'], { env });
+      assert.equal(start.code, 2, start.stderr);
+      assert.match(start.stderr, message);
+      assert.doesNotMatch(start.stderr, /^\s+at /m, 'no stack trace');
+      const status = await runAgh(['daemon', 'status'], { env });
+      assert.equal(status.code, 3, `status says "not running": ${status.stdout}${status.stderr}`);
+    }
+    const list = await runAgh(['workspace', 'list'], { env: { AGH_HOME: dirHome } });
+    assert.equal(list.code, 2, list.stderr);
+    assert.match(list.stderr, /cannot read the operator token file/);
   });
 
   describe('start-up refusals exit with code 2', () => {

@@ -73,11 +73,12 @@ function track(child: ChildProcess): void {
 /** Runs `bin/agh args…` to completion; rejects (after killing it) when it outlives `timeoutMs`. */
 export function runAgh(
   args: string[],
-  options: { env?: Env; cwd?: string; timeoutMs?: number } = {},
+  /** `command` replaces bin/agh, e.g. with a shell that pipes agh's output somewhere. */
+  options: { env?: Env; cwd?: string; timeoutMs?: number; command?: string } = {},
 ): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const child = spawn(AGH_BIN, args, {
+    const child = spawn(options.command ?? AGH_BIN, args, {
       cwd: options.cwd ?? tmpdir(),
       env: aghEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],

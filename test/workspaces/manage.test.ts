@@ -321,9 +321,14 @@ forEachDialect('managing workspaces', (ctx) => {
       assert.match(res.body.error, /no longer exists/);
       assert.equal(res.body.diagnostic.suggested_command, `agh workspace rm ${workspace.id}`);
     }
+    const byPath = await t.api.get(`/api/workspaces/${encodeURIComponent(root)}`);
+    assert.equal(byPath.status, 410, 'its recorded path still names it');
+    assert.equal(byPath.body.diagnostic.suggested_command, `agh workspace rm ${workspace.id}`);
     const listed = await t.api.get('/api/workspaces');
     assert.equal(listed.body.workspaces[0].name, 'doomed', 'PATCH changed nothing; the list still shows it');
-    assert.equal((await t.api.delete(`/api/workspaces/${workspace.id}`)).status, 204);
+    // Even with a file where the directory was, the recorded path unregisters it.
+    writeFileSync(root, 'not a directory any more');
+    assert.equal((await t.api.delete(`/api/workspaces/${encodeURIComponent(`${root}/`)}`)).status, 204);
     assert.deepEqual((await t.api.get('/api/workspaces')).body.workspaces, []);
   });
 
