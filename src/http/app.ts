@@ -17,6 +17,7 @@ import { VERSION } from '../lib/version.ts';
 import type { Dialect } from '../store/db.ts';
 import type { WorkspaceService } from '../workspaces/index.ts';
 import { operatorAuth } from './auth.ts';
+import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -57,6 +58,7 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     // Errors the router raises before any route runs (bad URL encoding, overlong parameters) get
     // the same envelope as everything else.
     frameworkErrors: (err, request, reply) => errorHandler(err, request, reply),
+    clientErrorHandler: clientErrorHandler(options.logger),
     // A client gets two minutes to send a whole request (1 MiB at a crawl); a slow-loris trickle
     // is cut. Answers are not limited by this, so long polls and streams are unaffected.
     connectionTimeout: 0,

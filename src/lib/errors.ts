@@ -6,6 +6,9 @@ export const ERROR_CATALOGUE = {
   // Transport and protocol
   invalid_request: { status: 400, category: 'validation', title: 'Invalid request' },
   invalid_json: { status: 400, category: 'validation', title: 'Malformed JSON body' },
+  malformed_request: { status: 400, category: 'validation', title: 'Malformed HTTP request' },
+  request_timeout: { status: 408, category: 'validation', title: 'Request not received in time' },
+  headers_too_large: { status: 431, category: 'validation', title: 'Request headers too large' },
   unauthorized: { status: 401, category: 'auth', title: 'Authentication required' },
   route_not_found: { status: 404, category: 'routing', title: 'No such route' },
   body_too_large: { status: 413, category: 'validation', title: 'Request body too large' },

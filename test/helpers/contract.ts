@@ -40,8 +40,10 @@ export interface MatchedOperation {
 export const GLOBAL_EXTRA_STATUSES: Record<string, string> = {
   '400': 'malformed JSON or a body that fails validation',
   '401': 'missing or wrong bearer token (ARCHITECTURE §4)',
+  '408': 'the request was not received in full in time',
   '413': 'body over the 1 MiB limit',
   '415': 'body that is not JSON',
+  '431': 'request headers over the 16 KiB limit',
   '501': 'operation not implemented yet',
   '503': 'the daemon is shutting down',
 };
@@ -175,7 +177,8 @@ export function assertConforms(
   return body;
 }
 
-function checkError(where: string, body: unknown, reply: Reply): void {
+/** Throws unless `body` is the error envelope of the contract. */
+export function checkError(where: string, body: unknown, reply: Reply): void {
   const validate = validatorFor('/components/schemas/ErrorResponse');
   if (!validate(body))
     throw new Error(`${where}: not the error envelope: ${ajv.errorsText(validate.errors)}\n${reply.text}`);

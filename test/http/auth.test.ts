@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { listOperations } from '../helpers/contract.ts';
+import { checkError, listOperations } from '../helpers/contract.ts';
 import { rawHttp } from '../helpers/raw-http.ts';
 
 describe('HTTP surface: auth, errors, status, OpenAPI', () => {
@@ -11,6 +11,13 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
     t = await startTestApp();
   });
   after(async () => t.close());
+
+  /** Raw-socket tests need a real listener; the first one to ask starts it. */
+  let listeningPort: number | undefined;
+  async function listening(): Promise<number> {
+    listeningPort ??= Number(new URL(await t.app.listen({ host: '127.0.0.1', port: 0 })).port);
+    return listeningPort;
+  }
 
   test('GET /api/status needs no token and reports readiness', async () => {
     t.clock.advance(90_500);
@@ -60,8 +67,7 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
 
   test('the token check cannot be dodged by spelling the path differently', async () => {
     await t.api.post('/api/workspaces', { body: { root_dir: t.home } });
-    const address = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = new URL(address);
+    const port = await listening();
     const targets = [
       '/%61pi/workspaces',
       '/api/%77orkspaces',
@@ -76,13 +82,39 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
       '/api/workspaces;x',
     ];
     for (const target of targets) {
-      const res = await rawHttp(Number(port), `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+      const res = await rawHttp(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
       assert.ok(res.status === 401 || res.status === 404 || res.status === 400, `${target} → ${res.status}`);
       assert.doesNotMatch(res.body, /"workspaces"/, `${target} leaked the registry`);
     }
-    const open = await rawHttp(Number(port), `GET /api/status?/api/workspaces HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const open = await rawHttp(port, `GET /api/status?/api/workspaces HTTP/1.1\r\nHost: x\r\n\r\n`);
     assert.equal(open.status, 200);
     assert.doesNotMatch(open.body, /"workspaces"/);
+  });
+
+  test('requests that are not valid HTTP still get the error envelope', async () => {
+    const port = await listening();
+    const cases: [string, number, string][] = [
+      ['GET nowhere HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'malformed_request'],
+      [
+        'POST /api/workspaces HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+        'malformed_request',
+      ],
+      ['POST /api/workspaces HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 400, 'malformed_request'],
+      [
+        `GET /api/status HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'headers_too_large',
+      ],
+    ];
+    for (const [request, status, code] of cases) {
+      const res = await rawHttp(port, request);
+      assert.equal(res.status, status, `${request.slice(0, 60)}: ${res.head}`);
+      const body = JSON.parse(res.body);
+      checkError(request.slice(0, 40), body, { status, headers: {}, text: res.body });
+      assert.equal(body.diagnostic.code, code);
+      assert.match(body.diagnostic.id, /^req_/);
+    }
   });
 
   test('unknown routes are 404 route_not_found (after authentication)', async () => {
