@@ -116,7 +116,7 @@ function parseMcpServers(value: unknown): McpServerConfig[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const servers: McpServerConfig[] = [];
   for (const item of value) {
-    if (typeof item !== 'object' || item === null) return undefined;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return undefined;
     const s = item as Record<string, unknown>;
     if (typeof s.name !== 'string' || s.name === '') return undefined;
     const server: McpServerConfig = { name: s.name };
@@ -130,9 +130,11 @@ function parseMcpServers(value: unknown): McpServerConfig[] | undefined {
       server.args = s.args;
     }
     if (s.env !== undefined) {
-      if (typeof s.env !== 'object' || s.env === null) return undefined;
+      if (typeof s.env !== 'object' || s.env === null || Array.isArray(s.env)) return undefined;
       const env = Object.entries(s.env as Record<string, unknown>);
-      if (!env.every(([, v]) => typeof v === 'string')) return undefined;
+      // Keys become environment variable names of the MCP server's process.
+      if (!env.every(([k, v]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && typeof v === 'string'))
+        return undefined;
       server.env = Object.fromEntries(env) as Record<string, string>;
     }
     servers.push(server);

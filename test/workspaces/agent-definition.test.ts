@@ -44,4 +44,15 @@ describe('AGENT.md parsing', () => {
     assert.equal(d.model, undefined);
     assert.equal(d.tools, undefined);
   });
+
+  test('mcp_servers env must map variable names to strings', () => {
+    for (const env of ['[a, b]', '{"BAD NAME": x}', '{N: 1}']) {
+      const d = parse(`---\nmcp_servers:\n  - name: git\n    env: ${env}\n---\nbody\n`);
+      assert.equal(d.mcp_servers, undefined, env);
+      assert.match(d.diagnostics?.[0]?.message ?? '', /mcp_servers must be a list/, env);
+    }
+    const ok = parse('---\nmcp_servers:\n  - name: git\n    env: {GIT_DIR: .git}\n---\nbody\n');
+    assert.deepEqual(ok.mcp_servers, [{ name: 'git', env: { GIT_DIR: '.git' } }]);
+    assert.equal(parse('---\nmcp_servers: [[name, x]]\n---\nbody\n').mcp_servers, undefined);
+  });
 });
