@@ -26,6 +26,19 @@ forEachDialect('registering workspaces', (ctx) => {
   const listNames = async () =>
     (await t.api.get('/api/workspaces')).body.workspaces.map((w: { name: string }) => w.name);
 
+  /** Both ways of registering `dir` are refused with 400 `code` and a message matching `message`. */
+  async function bothRegistrationsRefused(dir: string, code: string, message: RegExp): Promise<void> {
+    for (const [url, body] of [
+      ['/api/workspaces', { root_dir: dir }],
+      ['/api/workspaces/resolve', { path: dir }],
+    ] as const) {
+      const res = await t.api.post(url, { body });
+      assert.equal(res.status, 400, res.text);
+      assert.equal(res.body.diagnostic.code, code);
+      assert.match(res.body.error, message);
+    }
+  }
+
   test('an empty daemon lists no workspaces', async () => {
     const res = await t.api.get('/api/workspaces');
     assert.equal(res.status, 200);
@@ -196,15 +209,7 @@ forEachDialect('registering workspaces', (ctx) => {
     let dir = scratchDir();
     while (Buffer.byteLength(dir) <= 2048) dir = join(dir, 'd'.repeat(200));
     mkdirSync(dir, { recursive: true });
-    for (const [url, body] of [
-      ['/api/workspaces', { root_dir: dir }],
-      ['/api/workspaces/resolve', { path: dir }],
-    ] as const) {
-      const res = await t.api.post(url, { body });
-      assert.equal(res.status, 400, res.text);
-      assert.equal(res.body.diagnostic.code, 'workspace_path_invalid');
-      assert.match(res.body.error, /at most 2048 bytes/);
-    }
+    await bothRegistrationsRefused(dir, 'workspace_path_invalid', /at most 2048 bytes/);
     assert.equal(existsSync(join(dir, '.agh')), false);
     assert.deepEqual(await listNames(), []);
   });
@@ -347,15 +352,7 @@ forEachDialect('registering workspaces', (ctx) => {
     const root = scratchDir();
     const elsewhere = scratchDir();
     symlinkSync(elsewhere, join(root, '.agh'));
-    for (const [url, body] of [
-      ['/api/workspaces', { root_dir: root }],
-      ['/api/workspaces/resolve', { path: root }],
-    ] as const) {
-      const res = await t.api.post(url, { body });
-      assert.equal(res.status, 400, res.text);
-      assert.equal(res.body.diagnostic.code, 'workspace_identity_unwritable');
-      assert.match(res.body.error, /\.agh is a symbolic link/);
-    }
+    await bothRegistrationsRefused(root, 'workspace_identity_unwritable', /\.agh is a symbolic link/);
     assert.equal(existsSync(join(elsewhere, 'workspace.toml')), false);
     assert.deepEqual(await listNames(), []);
   });
