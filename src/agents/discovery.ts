@@ -4,7 +4,7 @@
 // A workspace is often a repository cloned from elsewhere, so inside it agh follows no symbolic
 // link: an `AGENT.md` linked to `/etc/passwd` must not become a prompt sent to a model. The
 // operator's own `$AGH_HOME` is trusted to link wherever it likes.
-import { lstat, readdir, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readRegularFile } from '../lib/files.ts';
 import { type AgentDefinition, MAX_AGENT_FILE_BYTES, parseAgentDefinition } from './definition.ts';
@@ -95,9 +95,9 @@ export async function definitionDirs(root: DefinitionRoot): Promise<DefinitionEn
     if (e.name.startsWith('.')) continue;
     const dir = join(root.dir, e.name);
     if (e.isDirectory()) result.push({ name: e.name, dir, linked: false });
-    else if (e.isSymbolicLink()) {
-      if (!root.followLinks) result.push({ name: e.name, dir, linked: true });
-      else if (await isDirectory(dir)) result.push({ name: e.name, dir, linked: false });
+    // Only a link to a directory could have been a definition; links to files or nowhere are noise.
+    else if (e.isSymbolicLink() && (await isDirectory(dir))) {
+      result.push({ name: e.name, dir, linked: !root.followLinks });
     }
   }
   return result.sort((a, b) => compareCodeUnits(a.name, b.name));
@@ -117,7 +117,7 @@ async function hasLinkedParent(dir: string): Promise<boolean> {
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
-    return (await realpath(path).then((p) => lstat(p))).isDirectory();
+    return (await stat(path)).isDirectory();
   } catch {
     return false;
   }

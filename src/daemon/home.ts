@@ -43,6 +43,7 @@ export async function loadOrCreateOperatorToken(
       `${file} exists but holds no token; write the operator token in it, or delete it to have a new one generated`,
     );
   }
+  validateOperatorToken(winner, file);
   return { token: winner, source: 'file' };
 }
 

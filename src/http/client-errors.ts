@@ -38,7 +38,11 @@ function describe(err: NodeJS.ErrnoException): AppError {
     case 'HPE_HEADER_OVERFLOW':
       return make('headers_too_large', 'the request headers are larger than the 16 KiB the daemon accepts');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return make('request_timeout', 'the request was not received in full within two minutes');
+      // Node raises this for both limits: headers (60 s) and the whole request (120 s).
+      return make(
+        'request_timeout',
+        'the request was not received in time (headers within 60 s, the whole request within 2 minutes)',
+      );
     default:
       return make('malformed_request', `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`);
   }

@@ -59,6 +59,10 @@ export class AppError extends Error {
   }
 }
 
+export function isAppError(err: unknown, code: ErrorCode): err is AppError {
+  return err instanceof AppError && err.code === code;
+}
+
 export interface Diagnostic {
   id: string;
   code: string;

@@ -28,7 +28,7 @@ export function validateName(name: string, field = 'name'): string {
   if (looksLikeId(name)) {
     throw new AppError(
       'invalid_request',
-      `${field} "${name}" looks like a workspace id (ws_… or a 26-character ULID); choose a name that does not`,
+      `${field} "${name}" looks like a workspace id (ws_ and 16 hex digits, or a 26-character ULID); choose a name that does not`,
     );
   }
   if (name === '~') {
@@ -37,8 +37,9 @@ export function validateName(name: string, field = 'name'): string {
   return name;
 }
 
+/** A registry id (`ws_` and 16 hex digits) or a stable id (ULID): what a reference tries first. */
 export function looksLikeId(value: string): boolean {
-  return /^ws[_-]/i.test(value) || isUlid(value);
+  return /^ws_[0-9a-f]{16}$/i.test(value) || isUlid(value);
 }
 
 /**
@@ -54,7 +55,7 @@ export function derivedName(rootDir: string): string {
   if (/[\ud800-\udbff]$/.test(base)) base = base.slice(0, -1);
   base = base.trim();
   if (base === '' || base === '.' || base === '..') return 'workspace';
-  // A directory called `ws_legacy` or `~` still gets a usable name.
+  // A directory named like an id, or `~`, still gets a usable name.
   return looksLikeId(base) || base === '~' ? `dir-${base}` : base;
 }
 

@@ -5,7 +5,7 @@ import type { AgentDefinition } from '../agents/definition.ts';
 import { discoverAgents } from '../agents/discovery.ts';
 import { listProviders, type ProviderInfo } from '../agents/providers.ts';
 import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import { AppError, isAppError } from '../lib/errors.ts';
 import { isUlid, newWorkspaceId } from '../lib/ids.ts';
 import { SerialQueue } from '../lib/serial.ts';
 import { assertStorableText } from '../lib/text.ts';
@@ -108,7 +108,7 @@ export class WorkspaceService {
       return await this.#register(dir, { addDirs: [] });
     } catch (err) {
       // Another request registered the same directory first: the winner is the answer.
-      if (err instanceof AppError && err.code === 'workspace_path_taken') {
+      if (isAppError(err, 'workspace_path_taken')) {
         const winner = await this.#findByDirectory(dir);
         if (winner) return toWire(winner);
       }
@@ -184,29 +184,52 @@ export class WorkspaceService {
   async find(ref: string, options: { allowInside?: boolean } = {}): Promise<WorkspaceRecord> {
     if (ref.length === 0) throw new AppError('invalid_request', 'a workspace reference must not be empty');
     assertStorableText(ref, 'the workspace reference');
-    if (ref.startsWith('/')) {
-      // The recorded root, taken literally, first: a workspace whose directory was deleted (or
-      // replaced) must still be reachable by the path it was registered under, to be removed.
-      const recorded = await this.#store.findByRootDir(normalize(ref).replace(/(.)\/$/, '$1'));
-      if (recorded) return recorded;
-      // Below a root any file will do (`agh workspace show src/main.ts`); as the root, only a directory.
-      const entry = options.allowInside ? await canonicalEntry(ref, 'path') : await canonicalDir(ref, 'path');
-      const exact = 'directory' in entry && !entry.directory ? undefined : await this.#findByDirectory(entry);
-      if (exact) return exact;
-      if (options.allowInside) {
-        const containing = (await this.#store.list())
-          .filter((w) => isWithin(w.root_dir, entry.path))
-          .sort((a, b) => b.root_dir.length - a.root_dir.length)[0];
-        if (containing) return containing;
-      }
-      throw notFound(ref);
-    }
+    if (ref.startsWith('/')) return this.#findByPath(ref, options.allowInside ?? false);
     let found: WorkspaceRecord | undefined;
     if (/^ws[_-]/.test(ref)) found = await this.#store.findById(ref);
     else if (isUlid(ref)) found = await this.#store.findByStableId(ref.toUpperCase());
     found ??= await this.#store.findByName(ref);
     if (!found) throw notFound(ref);
     return found;
+  }
+
+  async #findByPath(ref: string, allowInside: boolean): Promise<WorkspaceRecord> {
+    let entry;
+    try {
+      entry = await canonicalEntry(ref, 'path');
+    } catch (err) {
+      // A workspace whose directory was deleted is still named by the path it was registered under,
+      // so that it can be removed.
+      const recorded = isAppError(err, 'workspace_path_missing') ? await this.#recordedRoot(ref) : undefined;
+      if (recorded) return recorded;
+      throw err;
+    }
+    if (entry.directory) {
+      const exact = await this.#findByDirectory(entry);
+      if (exact) return exact;
+    } else if (!allowInside) {
+      // Changing or removing takes a root, never a file, unless a file now stands where a root was.
+      const recorded = await this.#recordedRoot(ref);
+      if (recorded) return recorded;
+      await canonicalDir(ref, 'path');
+    }
+    if (allowInside) {
+      // Below a root any file will do (`agh workspace show src/main.ts`): the deepest root wins.
+      const containing = (await this.#store.list())
+        .filter((w) => isWithin(w.root_dir, entry.path))
+        .sort((a, b) => b.root_dir.length - a.root_dir.length)[0];
+      if (containing) return containing;
+    }
+    throw notFound(ref);
+  }
+
+  /**
+   * The registration whose recorded root is `ref` taken literally. Only for paths without `..`:
+   * after a symlink, `..` means something else to the kernel than to the text.
+   */
+  async #recordedRoot(ref: string): Promise<WorkspaceRecord | undefined> {
+    if (ref.split('/').includes('..')) return undefined;
+    return this.#store.findByRootDir(normalize(ref).replace(/(.)\/$/, '$1'));
   }
 
   async #findByDirectory(dir: CanonicalDir): Promise<WorkspaceRecord | undefined> {

@@ -122,7 +122,7 @@ forEachDialect('managing workspaces', (ctx) => {
         assert.match(res.body.error, /must not contain a NUL/);
       }
     }
-    const rename = await t.api.patch('/api/workspaces/known', { body: { name: 'ws_other' } });
+    const rename = await t.api.patch('/api/workspaces/known', { body: { name: 'ws_00000000000000aa' } });
     assert.equal(rename.status, 400);
     assert.match(rename.body.error, /looks like a workspace id/);
   });
@@ -204,6 +204,9 @@ forEachDialect('managing workspaces', (ctx) => {
     mkdirSync(join(root, '.agh/skills/fifo'), { recursive: true });
     assert.equal(spawnSync('mkfifo', [join(root, '.agh/skills/fifo/SKILL.md')]).status, 0);
     symlinkSync(join(secrets, 'skill'), join(root, '.agh/skills/linked'));
+    // Links to a file or to nothing could never have been definitions: not listed at all.
+    symlinkSync(join(secrets, 'passwd'), join(root, '.agh/agents/notes.md'));
+    symlinkSync(join(secrets, 'nothing-here'), join(root, '.agh/agents/dangling'));
     // The operator's own home may link wherever it likes.
     mkdirSync(join(t.home, 'agents'), { recursive: true });
     symlinkSync(join(secrets, 'agent'), join(t.home, 'agents/from-home'));
@@ -330,6 +333,25 @@ forEachDialect('managing workspaces', (ctx) => {
     writeFileSync(root, 'not a directory any more');
     assert.equal((await t.api.delete(`/api/workspaces/${encodeURIComponent(`${root}/`)}`)).status, 204);
     assert.deepEqual((await t.api.get('/api/workspaces')).body.workspaces, []);
+  });
+
+  test('a path with .. after a symlink means what the kernel says, not what the text says', async () => {
+    const base = realpathSync(scratchDir());
+    mkdirSync(join(base, 'a'));
+    mkdirSync(join(base, 'real', 'a'), { recursive: true });
+    mkdirSync(join(base, 'real', 'sub'));
+    symlinkSync(join(base, 'real', 'sub'), join(base, 'link'));
+    const textual = (
+      await t.api.post('/api/workspaces', { body: { root_dir: join(base, 'a'), name: 'textual' } })
+    ).body.workspace;
+    const real = (
+      await t.api.post('/api/workspaces', { body: { root_dir: join(base, 'real', 'a'), name: 'real' } })
+    ).body.workspace;
+    const ref = encodeURIComponent(`${base}/link/../a`);
+    assert.equal((await t.api.get(`/api/workspaces/${ref}`)).body.workspace.id, real.id);
+    assert.equal((await t.api.delete(`/api/workspaces/${ref}`)).status, 204);
+    const left = (await t.api.get('/api/workspaces')).body.workspaces.map((w: { id: string }) => w.id);
+    assert.deepEqual(left, [textual.id]);
   });
 
   test('DELETE by a path below the root does not remove the enclosing workspace', async () => {

@@ -153,7 +153,8 @@ forEachDialect('registering workspaces', (ctx) => {
 
   test('a directory named like an id or ~ gets a derived name that is not', async () => {
     for (const [base, expected] of [
-      ['ws_legacy', 'dir-ws_legacy'],
+      ['ws_0123456789abcdef', 'dir-ws_0123456789abcdef'],
+      ['ws-frontend', 'ws-frontend'],
       ['01J9ZQ3X5K8W2M4N6P7R9T0V1B', 'dir-01J9ZQ3X5K8W2M4N6P7R9T0V1B'],
       ['~', 'dir-~'],
     ]) {
@@ -245,7 +246,7 @@ forEachDialect('registering workspaces', (ctx) => {
       [{ name: 'tab\there' }, /control characters/],
       [{ name: '..' }, /must not be/],
       [{ name: 'ws_0123456789abcdef' }, /looks like a workspace id/],
-      [{ name: 'WS-legacy' }, /looks like a workspace id/],
+      [{ name: 'WS_0123456789ABCDEF' }, /looks like a workspace id/],
       [{ name: '01J9ZQ3X5K8W2M4N6P7R9T0V1B' }, /looks like a workspace id/],
       [{ name: '~' }, /must not be "~"/],
       [{ name: 'bad\ud800name' }, /name is not well-formed Unicode/],
