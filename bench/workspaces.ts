@@ -19,7 +19,13 @@ async function run(label: string, database: string | undefined): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'agh-bench-'));
   const store = await openStore({ location: database ?? join(home, 'agh.db') });
   const app = await buildApp({
-    services: createServices({ store, clock: systemClock, home }),
+    services: createServices({
+      store,
+      clock: systemClock,
+      home,
+      logger: pino({ level: 'silent' }),
+      apiUrl: () => '',
+    }),
     operatorToken: TOKEN,
     dialect: store.dialect,
     clock: systemClock,

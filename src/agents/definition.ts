@@ -2,7 +2,7 @@
 // A broken file still yields a definition, with diagnostics that say what is wrong, so that one
 // typo never hides the agent from the operator.
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_PROVIDER, isKnownProvider } from './providers.ts';
+import { DEFAULT_PROVIDER } from './providers.ts';
 
 export interface AgentDefinitionDiagnostic {
   error_kind: string;
@@ -35,11 +35,39 @@ export interface AgentDefinition {
 
 export const MAX_AGENT_FILE_BYTES = 256 * 1024;
 
+/** How an ACP agent's permission requests are answered, since nobody sits at the session to click. */
+export const PERMISSION_MODES = ['approve_all', 'read_only', 'deny_all'] as const;
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+export const DEFAULT_PERMISSION_MODE: PermissionMode = 'approve_all';
+
+const KNOWN_FIELDS = new Set([
+  'name',
+  'description',
+  'provider',
+  'command',
+  'model',
+  'tools',
+  'toolsets',
+  'deny_tools',
+  'permissions',
+  'mcp_servers',
+]);
+
+export interface ParseOptions {
+  /** Whether a provider name is known; unknown ones get a diagnostic. */
+  knownProvider?: (name: string) => boolean;
+}
+
 const STRING_FIELDS = ['command', 'model', 'permissions'] as const;
 const LIST_FIELDS = ['tools', 'toolsets', 'deny_tools'] as const;
 
 /** `dirName` is the agent's directory name, which is its name. */
-export function parseAgentDefinition(dirName: string, path: string, text: string): AgentDefinition {
+export function parseAgentDefinition(
+  dirName: string,
+  path: string,
+  text: string,
+  options: ParseOptions = {},
+): AgentDefinition {
   const diagnostics: AgentDefinitionDiagnostic[] = [];
   const problem = (error_kind: string, message: string) => diagnostics.push({ error_kind, message, path });
 
@@ -59,6 +87,17 @@ export function parseAgentDefinition(dirName: string, path: string, text: string
   }
 
   const definition: AgentDefinition = { name: dirName, provider: DEFAULT_PROVIDER, prompt: body.trim() };
+  if (definition.prompt === '' && !error) {
+    problem('empty_prompt', 'the Markdown body after the front matter is the prompt and must not be empty');
+  }
+  for (const key of Object.keys(meta)) {
+    if (!KNOWN_FIELDS.has(key)) {
+      problem(
+        'unknown_field',
+        `unknown field "${key}" in the front matter (known: ${[...KNOWN_FIELDS].join(', ')})`,
+      );
+    }
+  }
 
   if (meta.name !== undefined && meta.name !== dirName) {
     problem(
@@ -71,8 +110,11 @@ export function parseAgentDefinition(dirName: string, path: string, text: string
       problem('invalid_field', 'provider must be a non-empty string');
     } else {
       definition.provider = meta.provider;
-      if (!isKnownProvider(meta.provider))
-        problem('unknown_provider', `provider "${meta.provider}" is not known`);
+      if (options.knownProvider && !options.knownProvider(meta.provider))
+        problem(
+          'unknown_provider',
+          `provider "${meta.provider}" is not known (add it under [providers] in config.toml)`,
+        );
     }
   }
   for (const field of STRING_FIELDS) {
@@ -86,6 +128,15 @@ export function parseAgentDefinition(dirName: string, path: string, text: string
     if (value === undefined) continue;
     if (Array.isArray(value) && value.every((v) => typeof v === 'string')) definition[field] = value;
     else problem('invalid_field', `${field} must be a list of strings`);
+  }
+  if (
+    definition.permissions !== undefined &&
+    !(PERMISSION_MODES as readonly string[]).includes(definition.permissions)
+  ) {
+    problem('invalid_field', `permissions must be one of ${PERMISSION_MODES.join(', ')}`);
+  }
+  if (meta.description !== undefined && typeof meta.description !== 'string') {
+    problem('invalid_field', 'description must be a string');
   }
   if (meta.mcp_servers !== undefined) {
     const servers = parseMcpServers(meta.mcp_servers);

@@ -7,7 +7,12 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readRegularFile } from '../lib/files.ts';
-import { type AgentDefinition, MAX_AGENT_FILE_BYTES, parseAgentDefinition } from './definition.ts';
+import {
+  type AgentDefinition,
+  MAX_AGENT_FILE_BYTES,
+  type ParseOptions,
+  parseAgentDefinition,
+} from './definition.ts';
 import { DEFAULT_PROVIDER } from './providers.ts';
 import { compareCodeUnits } from '../lib/text.ts';
 
@@ -28,12 +33,15 @@ export interface DefinitionEntry {
 }
 
 /** Returns definitions sorted by name. */
-export async function discoverAgents(roots: readonly DefinitionRoot[]): Promise<AgentDefinition[]> {
+export async function discoverAgents(
+  roots: readonly DefinitionRoot[],
+  options: ParseOptions = {},
+): Promise<AgentDefinition[]> {
   const found = new Map<string, AgentDefinition>();
   for (const root of roots) {
     for (const entry of await definitionDirs(root)) {
       if (found.has(entry.name)) continue;
-      const agent = await loadAgent(entry, root.followLinks);
+      const agent = await loadAgent(entry, root.followLinks, options);
       if (agent) found.set(entry.name, agent);
     }
   }
@@ -41,7 +49,11 @@ export async function discoverAgents(roots: readonly DefinitionRoot[]): Promise<
 }
 
 /** Undefined when the directory holds no AGENT.md: it defines nothing and shadows nothing. */
-async function loadAgent(entry: DefinitionEntry, followLinks: boolean): Promise<AgentDefinition | undefined> {
+export async function loadAgent(
+  entry: DefinitionEntry,
+  followLinks: boolean,
+  options: ParseOptions = {},
+): Promise<AgentDefinition | undefined> {
   const path = join(entry.dir, AGENT_FILE);
   const broken = (error_kind: string, message: string): AgentDefinition => ({
     name: entry.name,
@@ -60,7 +72,7 @@ async function loadAgent(entry: DefinitionEntry, followLinks: boolean): Promise<
   }));
   switch (read.kind) {
     case 'ok':
-      return parseAgentDefinition(entry.name, path, read.text);
+      return parseAgentDefinition(entry.name, path, read.text, options);
     case 'missing':
       return undefined;
     case 'symlink':
@@ -104,7 +116,7 @@ export async function definitionDirs(root: DefinitionRoot): Promise<DefinitionEn
 }
 
 /** True when `<root>/.agh/agents` (or its `.agh`) is a link; the root itself was canonicalised. */
-async function hasLinkedParent(dir: string): Promise<boolean> {
+export async function hasLinkedParent(dir: string): Promise<boolean> {
   for (const path of [dir, dirname(dir)]) {
     try {
       if ((await lstat(path)).isSymbolicLink()) return true;

@@ -1,8 +1,7 @@
 // Daemon configuration: environment variables first, then $AGH_HOME/config.toml, then defaults.
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'smol-toml';
+import { ConfigError, type FileConfig, readConfigFile } from './config-file.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,26 +18,14 @@ export interface DaemonConfig {
   logLevel: LogLevel;
   /** Binding to a non-loopback address must be asked for explicitly. */
   allowRemote: boolean;
+  /** The rest of config.toml: providers, defaults, session limits, per-workspace defaults. */
+  file: FileConfig;
 }
 
 export const DEFAULT_PORT = 2123;
 export const DEFAULT_HOST = '127.0.0.1';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-interface FileConfig {
-  http?: { host?: string; port?: number; allow_remote?: boolean };
-  database?: { url?: string };
-  log?: { level?: string };
-}
-
-const FILE_KEYS: Record<string, readonly string[]> = {
-  http: ['host', 'port', 'allow_remote'],
-  database: ['url'],
-  log: ['level'],
-};
+export { ConfigError };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
   const home = resolveHome(env);
@@ -52,7 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DaemonConfig {
     parseBool(nonEmpty(env.AGH_HTTP_ALLOW_REMOTE), 'AGH_HTTP_ALLOW_REMOTE') ??
     file.http?.allow_remote ??
     false;
-  const config: DaemonConfig = { home, host, port, database, logLevel, allowRemote };
+  const config: DaemonConfig = { home, host, port, database, logLevel, allowRemote, file };
   const token = nonEmpty(env.AGH_OPERATOR_TOKEN);
   if (token !== undefined) config.operatorToken = validateOperatorToken(token, 'AGH_OPERATOR_TOKEN');
   return config;
@@ -67,47 +54,6 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
 
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-function readConfigFile(path: string): FileConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new ConfigError(`cannot read ${path}: ${(err as Error).message}`);
-  }
-  let data: Record<string, unknown>;
-  try {
-    data = parse(text);
-  } catch (err) {
-    throw new ConfigError(`${path} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  for (const [section, value] of Object.entries(data)) {
-    const known = FILE_KEYS[section];
-    if (!known)
-      throw new ConfigError(
-        `${path}: unknown section [${section}] (known: ${Object.keys(FILE_KEYS).join(', ')})`,
-      );
-    if (typeof value !== 'object' || value === null)
-      throw new ConfigError(`${path}: [${section}] must be a table`);
-    for (const key of Object.keys(value)) {
-      if (!known.includes(key))
-        throw new ConfigError(`${path}: unknown key ${section}.${key} (known: ${known.join(', ')})`);
-    }
-  }
-  const cfg = data as FileConfig;
-  expectType(cfg.http?.host, 'string', path, 'http.host');
-  expectType(cfg.http?.port, 'number', path, 'http.port');
-  expectType(cfg.http?.allow_remote, 'boolean', path, 'http.allow_remote');
-  expectType(cfg.database?.url, 'string', path, 'database.url');
-  expectType(cfg.log?.level, 'string', path, 'log.level');
-  return cfg;
-}
-
-function expectType(value: unknown, type: string, path: string, key: string): void {
-  if (value !== undefined && typeof value !== type)
-    throw new ConfigError(`${path}: ${key} must be a ${type}`);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

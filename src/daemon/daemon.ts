@@ -9,7 +9,7 @@ import { removeDaemonInfo, writeDaemonInfo } from './daemon-file.ts';
 import { loadOrCreateOperatorToken, prepareHome } from './home.ts';
 import { acquireHomeLock } from './lock.ts';
 import { createLogger } from './logger.ts';
-import { createServices } from './services.ts';
+import { createServices, type Services } from './services.ts';
 
 export interface RunningDaemon {
   url: string;
@@ -50,11 +50,21 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
   });
   let store: Store | undefined;
   let app: ZodApp;
+  let services: Services;
+  let apiUrl = '';
   try {
     const { token, source } = await loadOrCreateOperatorToken(config.home, config.operatorToken);
     logger.info({ source }, 'operator token ready');
     store = await openStore({ location: config.database });
-    const services = createServices({ store, clock, home: config.home });
+    services = createServices({
+      store,
+      clock,
+      home: config.home,
+      logger,
+      file: config.file,
+      apiUrl: () => apiUrl,
+    });
+    await services.sessions.recover();
     app = await buildApp({ services, operatorToken: token, dialect: store.dialect, clock, logger });
     await listen(app, config);
   } catch (err) {
@@ -68,6 +78,8 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${formatHost(config.host)}:${port}`;
+  apiUrl = url;
+  const openedServices = services;
   await writeDaemonInfo(config.home, {
     pid: process.pid,
     url,
@@ -94,6 +106,8 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
         app.server.closeAllConnections();
       }, graceMs);
       try {
+        // Agents first: they may be calling the API while they wind down.
+        await openedServices.sessions.shutdown();
         await app.close();
       } finally {
         clearTimeout(grace);

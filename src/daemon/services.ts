@@ -1,15 +1,62 @@
 // Wires stores into services. Routes, the CLI and background loops all use these same services.
-import type { AppServices } from '../http/app.ts';
+import type { Logger } from 'pino';
+import { AgentCatalog, GENERAL_AGENT_NAME } from '../agents/catalog.ts';
+import { ProviderCatalog } from '../agents/providers.ts';
 import type { Clock } from '../lib/clock.ts';
+import { SessionManager, SessionStore } from '../sessions/index.ts';
 import type { Store } from '../store/db.ts';
 import { WorkspaceService, WorkspaceStore } from '../workspaces/index.ts';
+import type { FileConfig } from './config-file.ts';
 
-export function createServices(deps: { store: Store; clock: Clock; home: string }): AppServices {
-  return {
-    workspaces: new WorkspaceService({
-      store: new WorkspaceStore(deps.store.db),
-      clock: deps.clock,
-      home: deps.home,
-    }),
-  };
+export interface Services {
+  workspaces: WorkspaceService;
+  sessions: SessionManager;
+  agents: AgentCatalog;
+  providers: ProviderCatalog;
+}
+
+export interface ServiceDeps {
+  store: Store;
+  clock: Clock;
+  home: string;
+  logger: Logger;
+  file?: FileConfig;
+  /** The daemon's URL, handed to agents; known once the daemon listens. */
+  apiUrl: () => string;
+  /** Defaults to a name unique to this machine and home. */
+  owner?: string;
+}
+
+export const DEFAULT_START_TIMEOUT_SECONDS = 120;
+export const DEFAULT_STOP_GRACE_SECONDS = 5;
+
+export function createServices(deps: ServiceDeps): Services {
+  const file = deps.file ?? {};
+  const providers = new ProviderCatalog(file.providers, file.defaults?.provider);
+  const agents = new AgentCatalog({ home: deps.home, providers });
+  const workspaces = new WorkspaceService({
+    store: new WorkspaceStore(deps.store.db),
+    clock: deps.clock,
+    home: deps.home,
+    agents,
+    providers,
+  });
+  const sessions = new SessionManager({
+    store: new SessionStore(deps.store.db),
+    workspaces,
+    agents,
+    providers,
+    clock: deps.clock,
+    home: deps.home,
+    logger: deps.logger,
+    apiUrl: deps.apiUrl,
+    ...(deps.owner !== undefined ? { owner: deps.owner } : {}),
+    settings: {
+      defaultAgent: file.defaults?.agent ?? GENERAL_AGENT_NAME,
+      startTimeoutMs: (file.sessions?.start_timeout_seconds ?? DEFAULT_START_TIMEOUT_SECONDS) * 1000,
+      stopGraceMs: (file.sessions?.stop_grace_seconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000,
+    },
+  });
+  workspaces.attachSessions(sessions);
+  return { workspaces, sessions, agents, providers };
 }

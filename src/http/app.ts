@@ -15,7 +15,7 @@ import { AppError } from '../lib/errors.ts';
 import { newRequestId } from '../lib/ids.ts';
 import { VERSION } from '../lib/version.ts';
 import type { Dialect } from '../store/db.ts';
-import type { WorkspaceService } from '../workspaces/index.ts';
+import type { Services } from '../daemon/services.ts';
 import { operatorAuth } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
@@ -34,9 +34,7 @@ export type ZodApp = FastifyInstance<
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const MAX_PARAM_LENGTH = 8192;
 
-export interface AppServices {
-  workspaces: WorkspaceService;
-}
+export type AppServices = Services;
 
 export interface AppOptions {
   services: AppServices;

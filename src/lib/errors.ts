@@ -34,6 +34,30 @@ export const ERROR_CATALOGUE = {
     category: 'workspace',
     title: 'Malformed workspace identity file',
   },
+  // Sessions and agents
+  session_not_found: { status: 404, category: 'session', title: 'Session not found' },
+  session_not_active: { status: 409, category: 'session', title: 'Session is not active' },
+  session_busy: { status: 409, category: 'session', title: 'A turn is already running' },
+  session_elsewhere: { status: 409, category: 'session', title: 'Session runs on another daemon' },
+  prompt_not_supported: { status: 400, category: 'session', title: 'This session takes no prompts' },
+  agent_not_available: { status: 400, category: 'agent', title: 'Agent not available in workspace' },
+  agent_definition_invalid: { status: 400, category: 'agent', title: 'Invalid agent definition' },
+  agent_command_invalid: { status: 400, category: 'agent', title: 'Invalid agent command' },
+  provider_unknown: { status: 400, category: 'agent', title: 'Unknown provider' },
+  agent_start_failed: { status: 422, category: 'session', title: 'The agent could not be started' },
+  agent_not_found: { status: 404, category: 'agent', title: 'Agent not found' },
+  // Agent identity (/api/agent/*)
+  identity_required: { status: 401, category: 'session', title: 'Agent identity error' },
+  identity_stale: { status: 401, category: 'session', title: 'Agent identity error' },
+  identity_mismatch: { status: 401, category: 'session', title: 'Agent identity error' },
+  identity_unauthorized: { status: 403, category: 'session', title: 'Agent identity error' },
+  session_token_scope: { status: 403, category: 'auth', title: 'Session tokens only reach /api/agent/*' },
+  // Spawning child sessions
+  spawn_invalid: { status: 422, category: 'spawn', title: 'Spawn validation failed' },
+  spawn_limit: { status: 409, category: 'spawn', title: 'Spawn limit exceeded' },
+  spawn_permission_denied: { status: 403, category: 'spawn', title: 'Spawn permission denied' },
+  // Souls
+  soul_invalid: { status: 422, category: 'soul', title: 'Invalid soul document' },
 } as const satisfies Record<string, { status: number; category: string; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

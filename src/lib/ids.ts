@@ -1,5 +1,5 @@
 // Every identifier the daemon mints comes from this module.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 
 const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/i;
@@ -25,4 +25,26 @@ export function newRequestId(): string {
 /** 32 random bytes, base64url: the operator token. */
 export function newSecretToken(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** `sess-` + 16 lowercase hex characters. */
+export function newSessionId(): string {
+  return `sess-${randomBytes(8).toString('hex')}`;
+}
+
+export function newTurnId(): string {
+  return `turn-${randomBytes(8).toString('hex')}`;
+}
+
+/** A session's bearer token; recognisable by its prefix so that it is never mistaken for the operator's. */
+export function newSessionToken(): string {
+  return `agh_sess_${randomBytes(32).toString('base64url')}`;
+}
+
+export function isSessionToken(token: string): boolean {
+  return token.startsWith('agh_sess_');
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
 }

@@ -1,3 +1,3 @@
-export { type WorkspaceDetail, WorkspaceService } from './service.ts';
+export { type WorkspaceDetail, WorkspaceService, type WorkspaceSessions } from './service.ts';
 export { WorkspaceStore } from './store.ts';
 export type * from './types.ts';

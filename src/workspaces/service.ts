@@ -2,9 +2,10 @@
 // AppError codes from the catalogue.
 import { join, normalize } from 'node:path';
 import type { AgentDefinition } from '../agents/definition.ts';
-import { discoverAgents } from '../agents/discovery.ts';
-import { listProviders, type ProviderInfo } from '../agents/providers.ts';
+import type { AgentCatalog } from '../agents/catalog.ts';
+import type { ProviderCatalog, ProviderInfo } from '../agents/providers.ts';
 import type { Clock } from '../lib/clock.ts';
+import type { Session } from '../sessions/view.ts';
 import { AppError, isAppError } from '../lib/errors.ts';
 import { isUlid, newWorkspaceId } from '../lib/ids.ts';
 import { SerialQueue } from '../lib/serial.ts';
@@ -23,10 +24,16 @@ import {
 import { UniqueViolation, type WorkspacePatch, type WorkspaceStore } from './store.ts';
 import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace, WorkspaceRecord } from './types.ts';
 
+/** What the workspace service needs to know about sessions; the session manager provides it. */
+export interface WorkspaceSessions {
+  /** Every session (live or ended) that ran in the workspace, by registry id. */
+  listForWorkspace(workspaceId: string): Promise<Session[]>;
+  countLive(workspaceId: string): Promise<number>;
+}
+
 export interface WorkspaceDetail {
   workspace: Workspace;
-  /** Sessions arrive with the session runtime; until then a workspace has none. */
-  sessions: never[];
+  sessions: Session[];
   agents: AgentDefinition[];
   skills: SkillInfo[];
   providers: ProviderInfo[];
@@ -37,6 +44,8 @@ export interface WorkspaceServiceDeps {
   clock: Clock;
   /** `$AGH_HOME`: its `agents/` and `skills/` hold the global definitions. */
   home: string;
+  agents: AgentCatalog;
+  providers: ProviderCatalog;
 }
 
 const MAX_ADD_DIRS = 64;
@@ -54,11 +63,21 @@ export class WorkspaceService {
   readonly #clock: Clock;
   readonly #home: string;
   readonly #registrations = new SerialQueue();
+  readonly #agents: AgentCatalog;
+  readonly #providers: ProviderCatalog;
+  #sessions: WorkspaceSessions | undefined;
 
   constructor(deps: WorkspaceServiceDeps) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#home = deps.home;
+    this.#agents = deps.agents;
+    this.#providers = deps.providers;
+  }
+
+  /** The session manager is built after this service (it resolves workspaces through it). */
+  attachSessions(sessions: WorkspaceSessions): void {
+    this.#sessions = sessions;
   }
 
   async list(): Promise<Workspace[]> {
@@ -119,17 +138,24 @@ export class WorkspaceService {
   async get(ref: string): Promise<WorkspaceDetail> {
     const record = await this.find(ref, { allowInside: true });
     await assertRootPresent(record);
-    const roots = [record.root_dir, ...record.add_dirs];
     // Inside workspaces no link is followed; the operator's own home may link anywhere.
     const inside = (dir: string, sub: string) => ({ dir: join(dir, IDENTITY_DIR, sub), followLinks: false });
     const home = (sub: string) => ({ dir: join(this.#home, sub), followLinks: true });
-    const agents = await discoverAgents([...roots.map((r) => inside(r, 'agents')), home('agents')]);
+    const agents = await this.#agents.list(record);
     const skills = await discoverSkills([
       { ...inside(record.root_dir, 'skills'), source: 'workspace' },
       ...record.add_dirs.map((d) => ({ ...inside(d, 'skills'), source: 'additional' as const })),
       { ...home('skills'), source: 'global' },
     ]);
-    return { workspace: toWire(record), sessions: [], agents, skills, providers: listProviders() };
+    const sessions = (await this.#sessions?.listForWorkspace(record.id)) ?? [];
+    return { workspace: toWire(record), sessions, agents, skills, providers: this.#providers.list() };
+  }
+
+  /** A workspace whose root still exists (410 otherwise), as sessions need it. */
+  async findPresent(ref: string): Promise<Workspace> {
+    const record = await this.find(ref);
+    await assertRootPresent(record);
+    return toWire(record);
   }
 
   async update(ref: string, input: UpdateWorkspaceInput): Promise<Workspace> {
@@ -171,8 +197,15 @@ export class WorkspaceService {
 
   async remove(ref: string): Promise<void> {
     const record = await this.find(ref);
-    // Live sessions will block this once the session runtime exists (workspace_has_live_sessions);
-    // sessions that have ended never do.
+    // Sessions that have ended never block this; only running ones do (ARCHITECTURE §7.4).
+    const live = (await this.#sessions?.countLive(record.id)) ?? 0;
+    if (live > 0) {
+      throw new AppError(
+        'workspace_has_live_sessions',
+        `workspace ${record.name} has ${live} live session${live === 1 ? '' : 's'}; stop ${live === 1 ? 'it' : 'them'} first`,
+        { suggestedCommand: `agh session list --workspace ${record.id}` },
+      );
+    }
     if (!(await this.#store.delete(record.id))) throw notFound(ref);
   }
 

@@ -39,6 +39,7 @@ describe('configuration', () => {
       operatorToken: 'secret-secret-secret',
       logLevel: 'debug',
       allowRemote: false,
+      file: {},
     });
   });
 
@@ -88,6 +89,10 @@ describe('configuration', () => {
       ['[nope]\n', /unknown section \[nope\]/],
       ['[http]\nport = "9000"\n', /http\.port must be a number/],
       ['[http\n', /not valid TOML/],
+      ['[providers.x]\ncomand = "y"\n', /unknown key providers\.x\.comand/],
+      ['[providers.x]\nharness = "ssh"\n', /providers\.x\.harness/],
+      ['[sessions]\nstop_grace_seconds = 0\n', /sessions\.stop_grace_seconds/],
+      ['[autonomy.coordinator]\nmax_children = 9\n', /autonomy\.coordinator\.max_children/],
     ] as const) {
       const h = home();
       writeFileSync(join(h, 'config.toml'), content);

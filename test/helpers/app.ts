@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createServices } from '../../src/daemon/services.ts';
+import type { FileConfig } from '../../src/daemon/config-file.ts';
+import { createServices, type Services } from '../../src/daemon/services.ts';
 import { buildApp, type ZodApp } from '../../src/http/app.ts';
 import { ManualClock } from '../../src/lib/clock.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
@@ -15,6 +16,9 @@ export const TEST_TOKEN = 'test-operator-token-0123456789';
 export interface TestApp {
   api: Api;
   app: ZodApp;
+  services: Services;
+  /** Where the app listens (agents call back here). */
+  url: string;
   store: Store;
   clock: ManualClock;
   home: string;
@@ -22,25 +26,37 @@ export interface TestApp {
 }
 
 /** `database` is a postgres:// URL, or omitted for a fresh SQLite file. */
-export async function startTestApp(options: { database?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { database?: string; config?: FileConfig } = {},
+): Promise<TestApp> {
   const home = scratchDir('agh-home-');
   const clock = new ManualClock('2026-03-01T12:00:00.000Z');
   const store = await openStore({ location: options.database ?? join(home, 'agh.db') });
-  const services = createServices({ store, clock, home });
-  const app = await buildApp({
-    services,
-    operatorToken: TEST_TOKEN,
-    dialect: store.dialect,
+  const logger = pino({ level: process.env.AGH_TEST_LOG ?? 'silent' });
+  let url = '';
+  const services = createServices({
+    store,
     clock,
-    logger: pino({ level: process.env.AGH_TEST_LOG ?? 'silent' }),
+    home,
+    logger,
+    apiUrl: () => url,
+    file: options.config ?? {},
   });
+  const app = await buildApp({ services, operatorToken: TEST_TOKEN, dialect: store.dialect, clock, logger });
+  // Agents started by tests call back over real HTTP, so the app listens on a free loopback port.
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
     api: new Api(app, TEST_TOKEN),
     app,
     store,
     clock,
     home,
+    services,
+    url,
     async close() {
+      await services.sessions.shutdown();
       await app.close();
       await store.close();
       rmSync(home, { recursive: true, force: true });

@@ -12,11 +12,9 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
   });
   after(async () => t.close());
 
-  /** Raw-socket tests need a real listener; the first one to ask starts it. */
-  let listeningPort: number | undefined;
+  /** Raw-socket tests need the real listener. */
   async function listening(): Promise<number> {
-    listeningPort ??= Number(new URL(await t.app.listen({ host: '127.0.0.1', port: 0 })).port);
-    return listeningPort;
+    return Number(new URL(t.url).port);
   }
 
   test('GET /api/status needs no token and reports readiness', async () => {

@@ -30,8 +30,8 @@ describe('AGENT.md parsing', () => {
   });
 
   test('front matter that is not a mapping, or fields of the wrong type, are diagnostics', () => {
-    assert.equal(parse('---\n- a\n- b\n---\n').diagnostics?.[0]?.error_kind, 'malformed_frontmatter');
-    const d = parse('---\nmodel: [x]\ntools: [1]\nprovider: ""\nmcp_servers: [{command: x}]\n---\n');
+    assert.equal(parse('---\n- a\n- b\n---\nBody').diagnostics?.[0]?.error_kind, 'malformed_frontmatter');
+    const d = parse('---\nmodel: [x]\ntools: [1]\nprovider: ""\nmcp_servers: [{command: x}]\n---\nBody');
     assert.deepEqual(
       d.diagnostics?.map((x) => x.message),
       [
@@ -54,5 +54,29 @@ describe('AGENT.md parsing', () => {
     const ok = parse('---\nmcp_servers:\n  - name: git\n    env: {GIT_DIR: .git}\n---\nbody\n');
     assert.deepEqual(ok.mcp_servers, [{ name: 'git', env: { GIT_DIR: '.git' } }]);
     assert.equal(parse('---\nmcp_servers: [[name, x]]\n---\nbody\n').mcp_servers, undefined);
+  });
+
+  test('unknown fields, an empty prompt and an unknown permission mode are named', () => {
+    const d = parse('---\nprovder: codex\npermissions: yolo\n---\n   \n');
+    assert.deepEqual(
+      d.diagnostics?.map((x) => [x.error_kind, x.path]),
+      [
+        ['empty_prompt', '/w/.agh/agents/coder/AGENT.md'],
+        ['unknown_field', '/w/.agh/agents/coder/AGENT.md'],
+        ['invalid_field', '/w/.agh/agents/coder/AGENT.md'],
+      ],
+    );
+    assert.match(d.diagnostics?.[1]?.message ?? '', /unknown field "provder"/);
+    assert.match(
+      d.diagnostics?.[2]?.message ?? '',
+      /permissions must be one of approve_all, read_only, deny_all/,
+    );
+  });
+
+  test('a provider the catalogue does not know is a diagnostic', () => {
+    const d = parseAgentDefinition('coder', 'p', '---\nprovider: mystery\n---\nBody', {
+      knownProvider: (n) => n === 'claude',
+    });
+    assert.equal(d.diagnostics?.[0]?.error_kind, 'unknown_provider');
   });
 });

@@ -147,7 +147,7 @@ forEachDialect('managing workspaces', (ctx) => {
     put(join(t.home, 'agents/helper/AGENT.md'), '---\nprovider: claude\n---\nshadowed by the extra dir\n');
     put(
       join(t.home, 'agents/global/AGENT.md'),
-      '---\ndeny_tools: [shell]\npermissions: read-only\n---\nfrom home\n',
+      '---\ndeny_tools: [shell]\npermissions: read_only\n---\nfrom home\n',
     );
     put(join(root, '.agh/skills/review/SKILL.md'), '# review');
     put(join(extra, '.agh/skills/lint/SKILL.md'), '# lint');
@@ -158,7 +158,17 @@ forEachDialect('managing workspaces', (ctx) => {
     const res = await t.api.get(`/api/workspaces/${workspace.id}`);
     assert.equal(res.status, 200);
     const agents = Object.fromEntries(res.body.agents.map((a: { name: string }) => [a.name, a]));
-    assert.deepEqual(Object.keys(agents), ['broken', 'coder', 'global', 'helper', 'plain', 'typo']);
+    // The built-in general agent is always there unless a definition on disk takes its name.
+    assert.deepEqual(Object.keys(agents), [
+      'broken',
+      'coder',
+      'general',
+      'global',
+      'helper',
+      'plain',
+      'typo',
+    ]);
+    assert.equal(agents.general.provider, 'claude');
     assert.deepEqual(agents.coder, {
       name: 'coder',
       provider: 'codex',
@@ -171,7 +181,7 @@ forEachDialect('managing workspaces', (ctx) => {
     assert.equal(agents.plain.provider, 'claude');
     assert.equal(agents.helper.prompt, 'from the extra dir');
     assert.deepEqual(agents.global.deny_tools, ['shell']);
-    assert.equal(agents.global.permissions, 'read-only');
+    assert.equal(agents.global.permissions, 'read_only');
     assert.equal(agents.broken.diagnostics[0].error_kind, 'malformed_frontmatter');
     assert.equal(agents.broken.diagnostics[0].path, join(realpathSync(root), '.agh/agents/broken/AGENT.md'));
     const typoKinds = agents.typo.diagnostics.map((d: { error_kind: string }) => d.error_kind).sort();
@@ -184,7 +194,7 @@ forEachDialect('managing workspaces', (ctx) => {
     ]);
     assert.deepEqual(
       res.body.providers.map((p: { name: string }) => p.name),
-      ['claude', 'codex', 'gemini'],
+      ['claude', 'codex', 'gemini', 'process'],
     );
     assert.deepEqual(res.body.sessions, []);
   });
@@ -221,7 +231,7 @@ forEachDialect('managing workspaces', (ctx) => {
     assert.equal(res.status, 200);
     assert.doesNotMatch(res.text, /secret/);
     const agents = Object.fromEntries(res.body.agents.map((a: { name: string }) => [a.name, a]));
-    assert.deepEqual(Object.keys(agents), ['fifo', 'from-home', 'linked-dir', 'linked-file']);
+    assert.deepEqual(Object.keys(agents), ['fifo', 'from-home', 'general', 'linked-dir', 'linked-file']);
     assert.equal(agents['linked-file'].diagnostics[0].error_kind, 'symlink');
     assert.equal(agents['linked-dir'].diagnostics[0].error_kind, 'symlink');
     assert.equal(agents['linked-dir'].prompt, '');

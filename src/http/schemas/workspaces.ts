@@ -1,5 +1,6 @@
 // Wire shapes of the Workspaces API, written to match contract/openapi.json.
 import { z } from 'zod';
+import { SessionSchema } from './sessions.ts';
 
 export const WorkspaceSchema = z
   .object({
@@ -99,8 +100,7 @@ const SkillInfoSchema = z
 export const WorkspaceDetailSchema = z
   .object({
     workspace: WorkspaceSchema,
-    // Sessions arrive with the session runtime; until then the list is always empty.
-    sessions: z.array(z.never()),
+    sessions: z.array(SessionSchema),
     agents: z.array(WorkspaceAgentDefinitionSchema),
     skills: z.array(SkillInfoSchema),
     providers: z.array(ProviderInfoSchema),

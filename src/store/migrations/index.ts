@@ -2,9 +2,11 @@
 // only portable DDL belongs here. Never edit a migration that has shipped: add a new one.
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import { migration0001Workspaces } from './0001-workspaces.ts';
+import { migration0002Sessions } from './0002-sessions.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-workspaces': migration0001Workspaces,
+  '0002-sessions': migration0002Sessions,
 };
 
 export const migrationProvider: MigrationProvider = {

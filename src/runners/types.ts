@@ -1,0 +1,64 @@
+// One interface for every way a session's agent runs. The session manager drives runners through it
+// and never knows which protocol is behind.
+import type { AcpCapabilities, FailureKind, RunnerKind } from '../sessions/types.ts';
+
+export interface RunnerEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export interface RunnerExit {
+  code: number | null;
+  signal: string | null;
+  /** The last lines the agent wrote to stderr, for a person reading why it died. */
+  stderrTail: string;
+}
+
+/** Why a start or a turn failed, in words a person understands. */
+export class RunnerError extends Error {
+  readonly kind: FailureKind;
+  constructor(kind: FailureKind, message: string) {
+    super(message);
+    this.name = 'RunnerError';
+    this.kind = kind;
+  }
+}
+
+export interface StartResult {
+  acp_session_id?: string;
+  acp_caps?: AcpCapabilities;
+}
+
+export interface TurnResult {
+  /** ACP stop reason: end_turn, max_tokens, max_turn_requests, refusal, cancelled. */
+  stopReason: string;
+  /** The agent's text for this turn (the chunks of its message, joined). */
+  text: string;
+}
+
+export interface LaunchSpec {
+  command: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** `$AGH_HOME/sessions/<id>`: stdout/stderr logs go here. */
+  logDir: string;
+  /** How long SIGTERM gets before SIGKILL. */
+  graceMs: number;
+}
+
+export interface Runner {
+  readonly kind: RunnerKind;
+  readonly pid: number | undefined;
+  /** Launches the agent; resolves when it can take prompts (ACP) or is running (process). */
+  start(): Promise<StartResult>;
+  /** One turn. Rejects with a RunnerError when the turn cannot complete. */
+  prompt(text: string): Promise<TurnResult>;
+  /** Asks the agent to end the current turn early. */
+  cancel(): Promise<void>;
+  /** Ends the agent's whole process tree: SIGTERM, then SIGKILL after the grace period. */
+  stop(): Promise<RunnerExit>;
+  /** Settles when the agent's process has exited, for whatever reason. */
+  readonly exited: Promise<RunnerExit>;
+}
+
+export type RunnerEventSink = (event: RunnerEvent) => void;

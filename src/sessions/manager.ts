@@ -1,0 +1,573 @@
+// The session manager: starts agents as supervised sessions, runs their turns, stops them, and
+// keeps the durable record of what ran. Knows nothing of HTTP.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { McpServer } from '@agentclientprotocol/sdk';
+import type { Logger } from 'pino';
+import type { AgentCatalog } from '../agents/catalog.ts';
+import { DEFAULT_PERMISSION_MODE, type McpServerConfig, type PermissionMode } from '../agents/definition.ts';
+import type { ProviderCatalog } from '../agents/providers.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { newSessionId, newSessionToken, newTurnId, sha256Hex } from '../lib/ids.ts';
+import { AcpRunner, describeExit } from '../runners/acp-runner.ts';
+import { ProcessRunner } from '../runners/process-runner.ts';
+import { type Runner, RunnerError, type RunnerExit, type TurnResult } from '../runners/types.ts';
+import type { WorkspaceService, WorkspaceSessions } from '../workspaces/index.ts';
+import { SessionEventLog } from './events.ts';
+import { type CreateSessionInput, planSession, type SessionPlan } from './plan.ts';
+import type { SessionStore } from './store.ts';
+import {
+  EMPTY_POLICY,
+  type FailureKind,
+  type SessionLineage,
+  type SessionRecord,
+  type SessionType,
+  type StopReason,
+} from './types.ts';
+import { type Session, toSessionView } from './view.ts';
+
+export interface SessionSettings {
+  defaultAgent: string;
+  /** initialize + session/new must finish within this. */
+  startTimeoutMs: number;
+  /** SIGTERM gets this long before SIGKILL. */
+  stopGraceMs: number;
+}
+
+export interface SessionManagerDeps {
+  store: SessionStore;
+  workspaces: WorkspaceService;
+  agents: AgentCatalog;
+  providers: ProviderCatalog;
+  clock: Clock;
+  home: string;
+  logger: Logger;
+  settings: SessionSettings;
+  /** The daemon's own URL, known only once it listens. */
+  apiUrl: () => string;
+  /** The environment agents inherit (minus every AGH_* variable). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Identifies this daemon among several sharing one database. */
+  owner?: string;
+}
+
+export interface StartOptions {
+  type?: SessionType;
+  lineage?: Omit<SessionLineage, 'root_session_id'> & { root_session_id?: string };
+  promptOverlay?: string;
+  channel?: string;
+}
+
+interface Turn {
+  id: string;
+  source: string;
+  startedAt: Date;
+  lastActivityAt: Date;
+  lastKind?: string;
+  done: Promise<TurnResult>;
+}
+
+interface LiveSession {
+  record: SessionRecord;
+  runner: Runner;
+  plan: SessionPlan;
+  turn?: Turn;
+  turns: number;
+  processAlive: boolean;
+  stopping?: Promise<void>;
+  finalized: boolean;
+}
+
+export interface TurnStarted {
+  turn_id: string;
+  session_id: string;
+  done: Promise<TurnResult>;
+}
+
+interface Ending {
+  reason: StopReason;
+  detail: string;
+  failure?: { kind: FailureKind; summary: string };
+}
+
+const DEFAULT_BUDGET = { max_children: 5, max_depth: 1, ttl_seconds: 0, max_active_per_workspace: 0 };
+
+export class SessionManager implements WorkspaceSessions {
+  readonly #deps: SessionManagerDeps;
+  readonly #store: SessionStore;
+  readonly #clock: Clock;
+  readonly #live = new Map<string, LiveSession>();
+  readonly events: SessionEventLog;
+  readonly owner: string;
+  #closing = false;
+
+  constructor(deps: SessionManagerDeps) {
+    this.#deps = deps;
+    this.#store = deps.store;
+    this.#clock = deps.clock;
+    this.owner = deps.owner ?? `${hostname()}:${deps.home}`;
+    this.events = new SessionEventLog({ store: deps.store, clock: deps.clock, logger: deps.logger });
+  }
+
+  /** Starts a session and returns it once its agent is ready (or throws, leaving it stopped). */
+  async create(input: CreateSessionInput, options: StartOptions = {}): Promise<Session> {
+    if (this.#closing)
+      throw new AppError('shutting_down', 'the daemon is shutting down; no new sessions start');
+    const plan = await planSession(
+      {
+        workspaces: this.#deps.workspaces,
+        agents: this.#deps.agents,
+        providers: this.#deps.providers,
+        defaultAgent: this.#deps.settings.defaultAgent,
+      },
+      input,
+    );
+    return this.start(plan, input.name, options);
+  }
+
+  /** Spawn goes through here after its own checks; `plan` is already resolved. */
+  async start(plan: SessionPlan, name: string | undefined, options: StartOptions = {}): Promise<Session> {
+    const now = this.#now();
+    const id = newSessionId();
+    const token = newSessionToken();
+    const lineage: SessionLineage = {
+      root_session_id: options.lineage?.root_session_id ?? id,
+      spawn_depth: options.lineage?.spawn_depth ?? 0,
+      ttl_expires_at: options.lineage?.ttl_expires_at ?? null,
+      auto_stop_on_parent: options.lineage?.auto_stop_on_parent ?? false,
+      spawn_budget: options.lineage?.spawn_budget ?? { ...DEFAULT_BUDGET },
+      permission_policy: options.lineage?.permission_policy ?? rootPolicy(plan, options.channel),
+    };
+    if (options.lineage?.parent_session_id !== undefined)
+      lineage.parent_session_id = options.lineage.parent_session_id;
+    if (options.lineage?.spawn_role !== undefined) lineage.spawn_role = options.lineage.spawn_role;
+    const record: SessionRecord = {
+      id,
+      workspace_id: plan.workspace.id,
+      workspace_path: plan.workspace.root_dir,
+      agent_name: plan.agent.definition.name,
+      type: options.type ?? 'user',
+      runner: plan.runner,
+      provider: plan.provider.name,
+      command: plan.argv,
+      state: 'starting',
+      owner: this.owner,
+      token_hash: sha256Hex(token),
+      lineage,
+      created_at: now,
+      updated_at: now,
+    };
+    if (name !== undefined) record.name = name;
+    if (plan.model !== undefined) record.model = plan.model;
+    if (options.channel !== undefined) record.channel = options.channel;
+    if (options.promptOverlay !== undefined) record.prompt_overlay = options.promptOverlay;
+    await this.#store.insert(record);
+
+    const live: LiveSession = {
+      record,
+      plan,
+      runner: this.#makeRunner(record, plan, token),
+      turns: 0,
+      processAlive: false,
+      finalized: false,
+    };
+    this.#live.set(id, live);
+    await this.events.append(id, 'state', {
+      state: 'starting',
+      agent: record.agent_name,
+      runner: record.runner,
+      command: record.command,
+    });
+
+    let started;
+    try {
+      started = await live.runner.start();
+    } catch (err) {
+      if (live.stopping) {
+        await live.stopping;
+        throw new AppError('session_not_active', `session ${id} was stopped while it was starting`);
+      }
+      const failure =
+        err instanceof RunnerError ? err : new RunnerError('unknown_failure', (err as Error).message);
+      await this.#finalize(live, {
+        reason: failure.kind === 'process_exit' ? 'agent_crashed' : 'error',
+        detail: failure.message,
+        failure: { kind: failure.kind, summary: failure.message },
+      });
+      throw new AppError(
+        'agent_start_failed',
+        `session ${id} (agent ${record.agent_name}) did not start: ${failure.message}`,
+        {
+          evidence: { session_id: id, failure_kind: failure.kind },
+          suggestedCommand: `agh session show ${id}`,
+        },
+      );
+    }
+    live.processAlive = true;
+    void live.runner.exited.then((exit) => this.#onExit(live, exit));
+    if (live.stopping) {
+      await live.stopping;
+      return this.#view(live.record);
+    }
+    const patch = {
+      state: 'active' as const,
+      updated_at: this.#now(),
+      ...(live.runner.pid !== undefined ? { pid: live.runner.pid } : {}),
+      ...(started.acp_session_id !== undefined ? { acp_session_id: started.acp_session_id } : {}),
+      ...(started.acp_caps !== undefined ? { acp_caps: started.acp_caps } : {}),
+    };
+    await this.#store.update(id, patch);
+    Object.assign(live.record, patch);
+    await this.events.append(id, 'state', { state: 'active', pid: live.runner.pid ?? null });
+    this.#deps.logger.info(
+      { session_id: id, agent: record.agent_name, runner: record.runner },
+      'session active',
+    );
+    return this.#view(live.record);
+  }
+
+  async get(id: string): Promise<Session> {
+    return this.#view(await this.record(id));
+  }
+
+  async record(id: string): Promise<SessionRecord> {
+    const live = this.#live.get(id);
+    if (live) return live.record;
+    const record = await this.#store.get(id);
+    if (!record || record.type === 'dream') {
+      throw new AppError('session_not_found', `no session ${id}`, { suggestedCommand: 'agh session list' });
+    }
+    return record;
+  }
+
+  async list(filter: { workspace_id?: string; state?: SessionRecord['state'] } = {}): Promise<Session[]> {
+    const records = await this.#store.list({
+      ...(filter.workspace_id !== undefined ? { workspace_id: filter.workspace_id } : {}),
+      ...(filter.state !== undefined ? { states: [filter.state] } : {}),
+      types: ['user', 'system', 'coordinator', 'spawned'],
+    });
+    return records.map((r) => this.#view(this.#live.get(r.id)?.record ?? r));
+  }
+
+  listForWorkspace(workspaceId: string): Promise<Session[]> {
+    return this.list({ workspace_id: workspaceId });
+  }
+
+  countLive(workspaceId: string): Promise<number> {
+    return this.#store.countLive({ workspace_id: workspaceId });
+  }
+
+  /** Starts a turn; `done` settles when the agent ends it. */
+  async prompt(id: string, text: string, source = 'user'): Promise<TurnStarted> {
+    const live = await this.#liveFor(id, 'prompt');
+    if (live.record.runner !== 'acp') {
+      throw new AppError(
+        'prompt_not_supported',
+        `session ${id} runs a process agent, which takes no prompts`,
+      );
+    }
+    if (live.turn) {
+      throw new AppError(
+        'session_busy',
+        `session ${id} is in the middle of turn ${live.turn.id}; wait for it or cancel it`,
+        {
+          suggestedCommand: `agh session events ${id}`,
+        },
+      );
+    }
+    const turnId = newTurnId();
+    const now = this.#clock.now();
+    const first = live.turns === 0;
+    live.turns += 1;
+    const message = first
+      ? withInstructions(live.plan.agent.definition.prompt, live.record.prompt_overlay, text)
+      : text;
+    await this.events.append(id, 'turn_started', { turn_id: turnId, source, text });
+    const done = live.runner.prompt(message);
+    const turn: Turn = { id: turnId, source, startedAt: now, lastActivityAt: now, done };
+    live.turn = turn;
+    void done.then(
+      async (result) => {
+        await this.events.append(id, 'turn_completed', { turn_id: turnId, stop_reason: result.stopReason });
+        await this.#endTurn(live, turn);
+      },
+      async (err: unknown) => {
+        await this.events.append(id, 'turn_failed', { turn_id: turnId, error: (err as Error).message });
+        await this.#endTurn(live, turn);
+      },
+    );
+    return { turn_id: turnId, session_id: id, done };
+  }
+
+  /** Stops a session (idempotent); resolves with it stopped. */
+  async stop(
+    id: string,
+    reason: StopReason = 'user_canceled',
+    detail = 'stopped by the operator',
+  ): Promise<Session> {
+    const live = this.#live.get(id);
+    if (!live) {
+      const record = await this.record(id);
+      if (record.state === 'stopped') return this.#view(record);
+      throw this.#elsewhere(record);
+    }
+    await this.#stopLive(live, { reason, detail });
+    return this.#view(live.record);
+  }
+
+  /** At boot: sessions this daemon was running died with it (their lifeline ended them). */
+  async recover(): Promise<number> {
+    const stale = await this.#store.liveOwnedBy(this.owner);
+    for (const record of stale) {
+      const now = this.#now();
+      await this.#store.update(record.id, {
+        state: 'stopped',
+        stop_reason: 'error',
+        stop_detail:
+          'the daemon stopped while this session was live; its agent process ended with the daemon',
+        stopped_at: now,
+        updated_at: now,
+        token_hash: null,
+      });
+      await this.events.append(record.id, 'state', { state: 'stopped', reason: 'error', recovered: true });
+    }
+    if (stale.length > 0)
+      this.#deps.logger.warn(
+        { count: stale.length },
+        'sessions left live by a previous daemon marked stopped',
+      );
+    return stale.length;
+  }
+
+  /** Daemon shutdown: every live session stops with reason `shutdown`. */
+  async shutdown(): Promise<void> {
+    this.#closing = true;
+    await Promise.all(
+      [...this.#live.values()].map((live) =>
+        this.#stopLive(live, { reason: 'shutdown', detail: 'daemon shutdown' }),
+      ),
+    );
+  }
+
+  /** Live child sessions of `parentId` that must stop with it. */
+  async stopChildrenOf(parentId: string): Promise<void> {
+    const children = await this.#store.list({
+      parent_session_id: parentId,
+      states: ['starting', 'active', 'stopping'],
+    });
+    await Promise.all(
+      children
+        .filter((c) => c.lineage.auto_stop_on_parent && this.#live.has(c.id))
+        .map((c) => this.stop(c.id, 'user_canceled', 'spawn_reaper:parent_stopped').catch(() => undefined)),
+    );
+  }
+
+  view(record: SessionRecord): Session {
+    return this.#view(record);
+  }
+
+  isLiveHere(id: string): boolean {
+    return this.#live.has(id);
+  }
+
+  async #liveFor(id: string, action: string): Promise<LiveSession> {
+    const live = this.#live.get(id);
+    if (live && live.record.state === 'active') return live;
+    const record = live?.record ?? (await this.record(id));
+    if (record.state !== 'active') {
+      throw new AppError('session_not_active', `cannot ${action} session ${id}: it is ${record.state}`, {
+        suggestedCommand: `agh session show ${id}`,
+      });
+    }
+    throw this.#elsewhere(record);
+  }
+
+  #elsewhere(record: SessionRecord): AppError {
+    return new AppError(
+      'session_elsewhere',
+      `session ${record.id} is run by another daemon (${record.owner}); ask that one`,
+    );
+  }
+
+  async #stopLive(live: LiveSession, ending: Ending): Promise<void> {
+    live.stopping ??= (async () => {
+      if (live.finalized) return;
+      const now = this.#now();
+      await this.#store.update(live.record.id, { state: 'stopping', updated_at: now });
+      live.record.state = 'stopping';
+      live.record.updated_at = now;
+      await this.events.append(live.record.id, 'state', { state: 'stopping', reason: ending.reason });
+      if (live.turn) await live.runner.cancel().catch(() => undefined);
+      await live.runner.stop();
+      await this.#finalize(live, ending);
+    })();
+    await live.stopping;
+  }
+
+  async #onExit(live: LiveSession, exit: RunnerExit): Promise<void> {
+    live.processAlive = false;
+    if (live.stopping || live.finalized) return;
+    const how = describeExit(exit);
+    if (live.record.runner === 'process' && exit.code === 0) {
+      await this.#finalize(live, { reason: 'completed', detail: 'the agent process exited with status 0' });
+    } else if (exit.code === 0) {
+      await this.#finalize(live, {
+        reason: 'error',
+        detail: 'the agent process exited unexpectedly (status 0)',
+        failure: { kind: 'process_exit', summary: 'process exited unexpectedly' },
+      });
+    } else {
+      await this.#finalize(live, {
+        reason: 'agent_crashed',
+        detail: `the agent process died: ${how}`,
+        failure: { kind: 'process_exit', summary: how },
+      });
+    }
+  }
+
+  async #finalize(live: LiveSession, ending: Ending): Promise<void> {
+    if (live.finalized) return;
+    live.finalized = true;
+    const id = live.record.id;
+    await this.events.flush(id);
+    const now = this.#now();
+    const patch = {
+      state: 'stopped' as const,
+      stop_reason: ending.reason,
+      stop_detail: ending.detail,
+      stopped_at: now,
+      updated_at: now,
+      token_hash: null,
+      ...(ending.failure ? { failure: ending.failure } : {}),
+    };
+    await this.#store.update(id, patch);
+    Object.assign(live.record, { ...patch, token_hash: undefined });
+    delete live.record.token_hash;
+    live.turn = undefined;
+    this.#live.delete(id);
+    await this.events.append(id, 'state', {
+      state: 'stopped',
+      reason: ending.reason,
+      detail: ending.detail,
+      ...(ending.failure ? { failure_kind: ending.failure.kind } : {}),
+    });
+    this.events.forget(id);
+    this.#deps.logger.info(
+      { session_id: id, reason: ending.reason, detail: ending.detail },
+      'session stopped',
+    );
+    if (!this.#closing) void this.stopChildrenOf(id).catch(() => undefined);
+  }
+
+  async #endTurn(live: LiveSession, turn: Turn): Promise<void> {
+    if (live.turn === turn) live.turn = undefined;
+    if (live.finalized) return;
+    const now = this.#now();
+    live.record.last_activity_at = now;
+    await this.#store
+      .update(live.record.id, { last_activity_at: now, updated_at: now })
+      .catch(() => undefined);
+    live.record.updated_at = now;
+  }
+
+  #makeRunner(record: SessionRecord, plan: SessionPlan, token: string): Runner {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.#deps.baseEnv ?? process.env)) {
+      // The operator's token and database URL must never reach an agent.
+      if (v !== undefined && !k.startsWith('AGH_')) env[k] = v;
+    }
+    Object.assign(env, {
+      AGH_SESSION_ID: record.id,
+      AGH_SESSION_TOKEN: token,
+      AGH_AGENT: record.agent_name,
+      AGH_AGENT_NAME: record.agent_name,
+      AGH_WORKSPACE_ID: record.workspace_id,
+      AGH_API_URL: this.#deps.apiUrl(),
+    });
+    const launch = {
+      command: plan.argv,
+      cwd: plan.workspace.root_dir,
+      env,
+      logDir: join(this.#deps.home, 'sessions', record.id),
+      graceMs: this.#deps.settings.stopGraceMs,
+    };
+    if (plan.runner === 'process') return new ProcessRunner(launch);
+    const policy = record.lineage.permission_policy;
+    const spawned = record.lineage.parent_session_id !== undefined;
+    const servers = (plan.agent.definition.mcp_servers ?? []).filter(
+      (s) => !spawned || policy.mcp_servers.includes(s.name),
+    );
+    return new AcpRunner({
+      launch,
+      additionalDirectories: [...plan.workspace.add_dirs],
+      mcpServers: servers.map(toAcpServer),
+      permissionMode:
+        (plan.agent.definition.permissions as PermissionMode | undefined) ?? DEFAULT_PERMISSION_MODE,
+      fileRoots: spawned ? policy.workspace_paths : [plan.workspace.root_dir, ...plan.workspace.add_dirs],
+      startTimeoutMs: this.#deps.settings.startTimeoutMs,
+      onEvent: (event) => {
+        const turn = this.#live.get(record.id)?.turn;
+        if (turn) {
+          turn.lastActivityAt = this.#clock.now();
+          turn.lastKind = event.type;
+        }
+        void this.events.append(record.id, event.type, event.data);
+      },
+    });
+  }
+
+  #view(record: SessionRecord): Session {
+    const live = this.#live.get(record.id);
+    const facts = live
+      ? {
+          processAlive: live.processAlive,
+          ...(live.turn
+            ? {
+                turn: {
+                  id: live.turn.id,
+                  source: live.turn.source,
+                  startedAt: live.turn.startedAt,
+                  lastActivityAt: live.turn.lastActivityAt,
+                  ...(live.turn.lastKind !== undefined ? { lastKind: live.turn.lastKind } : {}),
+                },
+              }
+            : {}),
+        }
+      : undefined;
+    return toSessionView(record, facts, this.#clock.now());
+  }
+
+  #now(): string {
+    return this.#clock.now().toISOString();
+  }
+}
+
+/** A root session may hand its children what its own definition and workspace give it. */
+function rootPolicy(plan: SessionPlan, channel: string | undefined) {
+  return {
+    ...EMPTY_POLICY,
+    tools: [...(plan.agent.definition.tools ?? [])],
+    mcp_servers: (plan.agent.definition.mcp_servers ?? []).map((s) => s.name),
+    workspace_paths: [plan.workspace.root_dir, ...plan.workspace.add_dirs],
+    network_channels: channel !== undefined ? [channel] : [],
+  };
+}
+
+/** The agent's instructions travel with its first turn: ACP has no system prompt of its own. */
+function withInstructions(prompt: string, overlay: string | undefined, text: string): string {
+  const instructions = overlay ? `${prompt}\n\n${overlay}` : prompt;
+  return `${instructions}\n\n---\n\n${text}`;
+}
+
+function toAcpServer(s: McpServerConfig): McpServer {
+  if (s.transport === 'http' || s.transport === 'sse') {
+    return { type: s.transport, name: s.name, url: s.url ?? '', headers: [] };
+  }
+  return {
+    name: s.name,
+    command: s.command ?? '',
+    args: s.args ?? [],
+    env: Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value })),
+  };
+}

@@ -1,0 +1,117 @@
+// The session model: one supervised agent process in a workspace.
+
+export const SESSION_STATES = ['starting', 'active', 'stopping', 'stopped'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
+
+export const SESSION_TYPES = ['user', 'dream', 'system', 'coordinator', 'spawned'] as const;
+export type SessionType = (typeof SESSION_TYPES)[number];
+
+export const STOP_REASONS = [
+  'completed',
+  'user_canceled',
+  'max_iterations',
+  'loop_detected',
+  'timeout',
+  'budget_exceeded',
+  'error',
+  'agent_crashed',
+  'hook_stopped',
+  'shutdown',
+] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
+export const FAILURE_KINDS = [
+  'startup_failure',
+  'handshake_failure',
+  'protocol_failure',
+  'prompt_failure',
+  'process_exit',
+  'timeout',
+  'unknown_failure',
+] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+export type RunnerKind = 'acp' | 'process';
+
+export const PERMISSION_CATEGORIES = [
+  'tools',
+  'skills',
+  'mcp_servers',
+  'workspace_paths',
+  'network_channels',
+  'sandbox_profiles',
+] as const;
+export type PermissionCategory = (typeof PERMISSION_CATEGORIES)[number];
+export type PermissionPolicy = Record<PermissionCategory, string[]>;
+
+export interface SpawnBudget {
+  max_children: number;
+  max_depth: number;
+  ttl_seconds: number;
+  max_active_per_workspace?: number;
+}
+
+export interface SessionLineage {
+  parent_session_id?: string;
+  root_session_id: string;
+  spawn_depth: number;
+  spawn_role?: string;
+  ttl_expires_at: string | null;
+  auto_stop_on_parent: boolean;
+  spawn_budget: SpawnBudget;
+  permission_policy: PermissionPolicy;
+}
+
+export interface SessionFailure {
+  kind: FailureKind;
+  summary?: string;
+}
+
+export interface AcpCapabilities {
+  supports_load_session: boolean;
+  supported_modes?: string[];
+  supported_models?: string[];
+}
+
+/** A session as stored; the wire view (with health and badge) is derived from it. */
+export interface SessionRecord {
+  id: string;
+  workspace_id: string;
+  workspace_path: string;
+  agent_name: string;
+  name?: string;
+  type: SessionType;
+  runner: RunnerKind;
+  provider: string;
+  model?: string;
+  command: string[];
+  channel?: string;
+  state: SessionState;
+  stop_reason?: StopReason;
+  stop_detail?: string;
+  failure?: SessionFailure;
+  owner: string;
+  pid?: number;
+  acp_session_id?: string;
+  acp_caps?: AcpCapabilities;
+  token_hash?: string;
+  lineage: SessionLineage;
+  prompt_overlay?: string;
+  last_activity_at?: string;
+  created_at: string;
+  updated_at: string;
+  stopped_at?: string;
+}
+
+export const EMPTY_POLICY: PermissionPolicy = {
+  tools: [],
+  skills: [],
+  mcp_servers: [],
+  workspace_paths: [],
+  network_channels: [],
+  sandbox_profiles: [],
+};
+
+export function isLive(state: SessionState): boolean {
+  return state !== 'stopped';
+}
