@@ -20,6 +20,7 @@ import { operatorAuth } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { statusRoutes } from './routes/status.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
 
@@ -130,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     startedAt: options.startedAt ?? options.clock.now(),
   });
   workspaceRoutes(app, options.services.workspaces);
+  sessionRoutes(app, options.services.sessions, options.services.workspaces);
   notImplementedRoutes(app, implemented);
 
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () =>

@@ -9,8 +9,11 @@
 grace=$1
 shift
 
-"$@" 0<&0 3<&- &
+# A background command's stdin would be /dev/null; hand it the real one through fd 4.
+exec 4<&0
+"$@" 0<&4 4<&- 3<&- &
 child=$!
+exec 4<&-
 
 (
   read -r _ <&3

@@ -70,6 +70,28 @@ export const OPERATION_EXTRA_STATUSES: Record<string, Record<string, string>> = 
 /** Daemon routes outside the contract (ARCHITECTURE §3): checked by their own tests. */
 export const DAEMON_ROUTES = new Set(['GET /api/status', 'GET /openapi.json']);
 
+/**
+ * The operators' sessions API (issue 3) is not in the contract; the sessions it returns are the
+ * contract's `Session`, so every one of them is checked against that schema.
+ */
+const SESSION_ROUTE = /^(GET|POST) \/api\/sessions(\/[^/]+(\/(prompt|stop|events))?)?$/;
+
+function checkSessionRoute(where: string, body: unknown, reply: Reply): void {
+  if (reply.status >= 400) {
+    checkError(where, body, reply);
+    return;
+  }
+  const b = (body ?? {}) as { session?: unknown; sessions?: unknown[] };
+  const validate = validatorFor('/components/schemas/Session');
+  for (const session of [...(b.session ? [b.session] : []), ...(b.sessions ?? [])]) {
+    if (!validate(session)) {
+      throw new Error(
+        `${where}: session does not match the contract's Session: ${ajv.errorsText(validate.errors)}`,
+      );
+    }
+  }
+}
+
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
 addFormats(ajv);
 ajv.addSchema(contract as object, 'contract');
@@ -132,6 +154,10 @@ export function assertConforms(
   const where = `${method.toUpperCase()} ${path} → ${reply.status}`;
   if (DAEMON_ROUTES.has(`${method.toUpperCase()} ${path}`)) {
     if (reply.status >= 400) checkError(where, body, reply);
+    return body;
+  }
+  if (SESSION_ROUTE.test(`${method.toUpperCase()} ${path}`)) {
+    checkSessionRoute(where, body, reply);
     return body;
   }
   const op = matchOperation(method, url);

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import {
+  FAKE_PROCESS_AGENT,
+  fixtureCommand,
+  putAgent,
+  putFakeAcpAgent,
+  readRecord,
+} from '../helpers/agents.ts';
+import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
+import { isAlive } from '../helpers/daemon-process.ts';
+
+describe('sessions whose agent misbehaves end stopped with a reason a person understands', () => {
+  let t: TestApp;
+  let root: string;
+  let ws: string;
+  before(async () => {
+    t = await startTestApp({ config: { sessions: { start_timeout_seconds: 1, stop_grace_seconds: 1 } } });
+    root = realpathSync(scratchDir());
+    ws = (await t.api.post('/api/workspaces', { body: { root_dir: root, name: 'faults' } })).body.workspace
+      .id;
+  });
+  after(async () => t.close());
+
+  async function startFails(agent: string, pattern: RegExp, kind: string) {
+    const res = await t.api.post('/api/sessions', { body: { agent_name: agent, workspace: ws } });
+    assert.equal(res.status, 422, res.text);
+    assert.equal(res.body.diagnostic.code, 'agent_start_failed');
+    assert.match(res.body.error, pattern);
+    const id = res.body.diagnostic.evidence.session_id as string;
+    const shown = await t.api.get(`/api/sessions/${id}`);
+    assert.equal(shown.body.session.state, 'stopped');
+    assert.equal(shown.body.session.badge, 'failed');
+    assert.equal(shown.body.session.failure.kind, kind);
+    assert.match(shown.body.session.stop_detail, pattern);
+    return shown.body.session;
+  }
+
+  test('a command that does not exist', async () => {
+    putAgent(root, 'typo', { command: 'no-such-agent-cli --acp' });
+    await startFails('typo', /agent command not found: "no-such-agent-cli"/, 'startup_failure');
+  });
+
+  test('an agent that exits at once, with its last words', async () => {
+    putFakeAcpAgent(root, 'quitter', ['--mode=exit-at-once']);
+    await startFails('quitter', /exit status 3.*told to exit at once/, 'process_exit');
+  });
+
+  test('an agent that never answers initialize is given up on, and killed', async () => {
+    const record = putFakeAcpAgent(root, 'mute', ['--mode=no-initialize']);
+    await startFails('mute', /did not finish the ACP handshake within 1 s/, 'handshake_failure');
+    const pid = readRecord(record).find((e) => e.event === 'started')?.pid as number;
+    assert.equal(isAlive(pid), false);
+  });
+
+  test('an agent that refuses to open a session', async () => {
+    putFakeAcpAgent(root, 'grumpy', ['--mode=reject-session']);
+    await startFails(
+      'grumpy',
+      /rejected the ACP handshake: fake agent: no sessions today/,
+      'handshake_failure',
+    );
+  });
+
+  test('an agent that crashes in the middle of a turn', async () => {
+    putFakeAcpAgent(root, 'fragile');
+    const id = (await t.api.post('/api/sessions', { body: { agent_name: 'fragile', workspace: ws } })).body
+      .session.id;
+    const turn = await t.api.post(`/api/sessions/${id}/prompt`, { body: { text: 'crash', wait: true } });
+    assert.equal(turn.status, 200);
+    assert.equal(turn.body.turn.state, 'failed');
+    assert.match(turn.body.turn.error, /exited during the turn|closed during the turn/);
+    let session = (await t.api.get(`/api/sessions/${id}`)).body.session;
+    for (let i = 0; i < 100 && session.state !== 'stopped'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      session = (await t.api.get(`/api/sessions/${id}`)).body.session;
+    }
+    assert.equal(session.state, 'stopped');
+    assert.equal(session.stop_reason, 'agent_crashed');
+    assert.match(session.stop_detail, /exit status 5/);
+    // The daemon is fine: another session starts.
+    const next = await t.api.post('/api/sessions', { body: { agent_name: 'fragile', workspace: ws } });
+    assert.equal(next.status, 201);
+    await t.api.post(`/api/sessions/${next.body.session.id}/stop`);
+  });
+
+  test('an agent that rejects a prompt fails the turn but keeps the session', async () => {
+    putFakeAcpAgent(root, 'picky');
+    const id = (await t.api.post('/api/sessions', { body: { agent_name: 'picky', workspace: ws } })).body
+      .session.id;
+    const turn = await t.api.post(`/api/sessions/${id}/prompt`, { body: { text: 'refuse', wait: true } });
+    assert.equal(turn.body.turn.state, 'failed');
+    assert.match(turn.body.turn.error, /refused the prompt: fake agent: refusing this prompt/);
+    assert.equal((await t.api.get(`/api/sessions/${id}`)).body.session.state, 'active');
+    await t.api.post(`/api/sessions/${id}/stop`);
+  });
+
+  test('an agent that ignores SIGTERM and its input is killed after the grace period', async () => {
+    const record = putFakeAcpAgent(root, 'stubborn', ['--ignore-term']);
+    const id = (await t.api.post('/api/sessions', { body: { agent_name: 'stubborn', workspace: ws } })).body
+      .session.id;
+    const pid = readRecord(record).find((e) => e.event === 'started')?.pid as number;
+    const began = Date.now();
+    const stopped = await t.api.post(`/api/sessions/${id}/stop`);
+    assert.equal(stopped.body.session.state, 'stopped');
+    assert.ok(Date.now() - began >= 900, 'SIGKILL only comes after the grace period');
+    assert.equal(isAlive(pid), false);
+  });
+
+  test('bad requests are 4xx and start nothing', async () => {
+    putAgent(root, 'bad', { extra: 'colour: blue' });
+    putAgent(root, 'piped', { command: 'cat | sh' });
+    putAgent(root, 'noproc', { provider: 'process' });
+    const cases: Array<[Record<string, unknown>, number, string, RegExp]> = [
+      [{ agent_name: 'x' }, 400, 'invalid_request', /exactly one of workspace/],
+      [{ agent_name: 'x', workspace: ws, workspace_path: root }, 400, 'invalid_request', /exactly one/],
+      [{ agent_name: 'x', workspace_path: 'relative/dir' }, 400, 'invalid_request', /must be absolute/],
+      [{ agent_name: 'x', workspace: 'nope' }, 404, 'workspace_not_found', /nope/],
+      [{ agent_name: 'ghost', workspace: ws }, 400, 'agent_not_available', /agent "ghost" is not available/],
+      [
+        { agent_name: 'bad', workspace: ws },
+        400,
+        'agent_definition_invalid',
+        /AGENT\.md: unknown field "colour"/,
+      ],
+      [{ agent_name: 'piped', workspace: ws }, 400, 'agent_command_invalid', /"\|" .* would need a shell/],
+      [{ agent_name: 'noproc', workspace: ws }, 400, 'agent_command_invalid', /must set "command"/],
+      [{ agent_name: 'bad', workspace: ws, provider: 'nobody' }, 400, 'agent_definition_invalid', /colour/],
+      [{ workspace: ws, model: 'm' }, 400, 'invalid_request', /model needs provider/],
+      [
+        { agent_name: 'general', workspace: ws, provider: 'nobody' },
+        400,
+        'provider_unknown',
+        /provider "nobody"/,
+      ],
+      [{ agent_name: 'x', workspace: ws, extra: 1 }, 400, 'invalid_request', /unknown field "extra"/],
+    ];
+    const before = (await t.api.get('/api/sessions')).body.sessions.length;
+    for (const [body, status, code, message] of cases) {
+      const res = await t.api.post('/api/sessions', { body });
+      assert.equal(res.status, status, `${JSON.stringify(body)}: ${res.text}`);
+      assert.equal(res.body.diagnostic.code, code, JSON.stringify(body));
+      assert.match(res.body.error, message, JSON.stringify(body));
+    }
+    assert.equal((await t.api.get('/api/sessions')).body.sessions.length, before);
+    assert.equal((await t.api.get('/api/sessions/sess-0000000000000000')).status, 404);
+    const proc = fixtureCommand(FAKE_PROCESS_AGENT, '--mode=stay');
+    putAgent(root, 'worker', { provider: 'process', command: proc });
+    const worker = await t.api.post('/api/sessions', { body: { agent_name: 'worker', workspace: ws } });
+    const prompt = await t.api.post(`/api/sessions/${worker.body.session.id}/prompt`, {
+      body: { text: 'hi' },
+    });
+    assert.equal(prompt.status, 400);
+    assert.equal(prompt.body.diagnostic.code, 'prompt_not_supported');
+    await t.api.post(`/api/sessions/${worker.body.session.id}/stop`);
+  });
+});
