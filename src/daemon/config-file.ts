@@ -74,9 +74,15 @@ export function readConfigFile(path: string): FileConfig {
   return parseWith(FileSchema, path, readToml(path));
 }
 
-/** A workspace's `.agh/config.toml`; only [agents] and [autonomy] may appear there. */
-export function readWorkspaceConfigFile(path: string): WorkspaceFileConfig {
-  return parseWith(WorkspaceFileSchema, path, readToml(path));
+/** A workspace's `.agh/config.toml` (already read); only [agents] and [autonomy] may appear there. */
+export function parseWorkspaceConfig(path: string, text: string): WorkspaceFileConfig {
+  let data: Record<string, unknown>;
+  try {
+    data = parse(text);
+  } catch (err) {
+    throw new ConfigError(`${path} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return parseWith(WorkspaceFileSchema, path, data);
 }
 
 function readToml(path: string): Record<string, unknown> {

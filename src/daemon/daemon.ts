@@ -29,6 +29,8 @@ export interface StartOptions {
   shutdownGraceMs?: number;
 }
 
+export const DEFAULT_REAPER_INTERVAL_SECONDS = 5;
+
 /** Well inside the 15 s that `agh daemon stop` waits for the process to exit. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
@@ -80,6 +82,12 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
   const url = `http://${formatHost(config.host)}:${port}`;
   apiUrl = url;
   const openedServices = services;
+  // The spawn reaper: children past their TTL or left by their parent are stopped.
+  const reaperMs = (config.file.sessions?.reaper_interval_seconds ?? DEFAULT_REAPER_INTERVAL_SECONDS) * 1000;
+  const reaper = setInterval(() => {
+    openedServices.spawn.reap().catch((err: unknown) => logger.error({ err }, 'spawn reaper pass failed'));
+  }, reaperMs);
+  reaper.unref();
   await writeDaemonInfo(config.home, {
     pid: process.pid,
     url,
@@ -96,6 +104,7 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
   const close = () => {
     closing ??= (async () => {
       logger.info('shutting down');
+      clearInterval(reaper);
       // A client that never finishes its request (or never reads its answer) must not hold the
       // shutdown up forever: after the grace period its connection is cut.
       const grace = setTimeout(() => {

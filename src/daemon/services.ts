@@ -6,11 +6,16 @@ import type { Clock } from '../lib/clock.ts';
 import { SessionManager, SessionStore } from '../sessions/index.ts';
 import type { Store } from '../store/db.ts';
 import { WorkspaceService, WorkspaceStore } from '../workspaces/index.ts';
+import { AgentSelfService } from '../sessions/agent-api.ts';
+import { SpawnService } from '../sessions/spawn.ts';
+import { SoulService } from '../souls/service.ts';
 import type { FileConfig } from './config-file.ts';
 
 export interface Services {
   workspaces: WorkspaceService;
   sessions: SessionManager;
+  spawn: SpawnService;
+  agentSelf: AgentSelfService;
   agents: AgentCatalog;
   providers: ProviderCatalog;
 }
@@ -58,5 +63,16 @@ export function createServices(deps: ServiceDeps): Services {
     },
   });
   workspaces.attachSessions(sessions);
-  return { workspaces, sessions, agents, providers };
+  const spawn = new SpawnService({ sessions, store: sessions.store, clock: deps.clock });
+  const souls = new SoulService({ agents, config: file });
+  const agentSelf = new AgentSelfService({
+    workspaces,
+    agents,
+    providers,
+    souls,
+    config: file,
+    clock: deps.clock,
+    home: deps.home,
+  });
+  return { workspaces, sessions, spawn, agentSelf, agents, providers };
 }

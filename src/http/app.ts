@@ -16,10 +16,11 @@ import { newRequestId } from '../lib/ids.ts';
 import { VERSION } from '../lib/version.ts';
 import type { Dialect } from '../store/db.ts';
 import type { Services } from '../daemon/services.ts';
-import { operatorAuth } from './auth.ts';
+import { bearerAuth } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
+import { agentRoutes } from './routes/agent.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { statusRoutes } from './routes/status.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
@@ -97,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
       });
     }
   });
-  app.addHook('onRequest', operatorAuth(options.operatorToken));
+  app.addHook('onRequest', bearerAuth(options.operatorToken, options.services.sessions.store));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
@@ -132,6 +133,11 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   });
   workspaceRoutes(app, options.services.workspaces);
   sessionRoutes(app, options.services.sessions, options.services.workspaces);
+  agentRoutes(app, {
+    self: options.services.agentSelf,
+    spawn: options.services.spawn,
+    store: options.services.sessions.store,
+  });
   notImplementedRoutes(app, implemented);
 
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () =>

@@ -1,14 +1,26 @@
-// Bearer-token authentication. Every request needs the operator token unless the route it matched
-// is marked public (the readiness probe, the API description). The decision uses the route the
-// router matched, never the raw request target: percent-encoding (`/%61pi/…`) or an absolute-form
-// target (`GET http://host/api/…`) reaches the same handler and so meets the same check.
+// Bearer-token authentication. Every request needs a token unless the route it matched is marked
+// public (the readiness probe, the API description). The decision uses the route the router
+// matched, never the raw request target: percent-encoding (`/%61pi/…`) or an absolute-form target
+// (`GET http://host/api/…`) reaches the same handler and so meets the same check.
+//
+// Two kinds of token: the operator's (everything), and a session's (only /api/agent/*, as that
+// session; ARCHITECTURE §4).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.ts';
+import { isSessionToken, sha256Hex } from '../lib/ids.ts';
+import type { Principal } from '../sessions/identity.ts';
+import type { SessionStore } from '../sessions/store.ts';
 
 /** Route config flag for routes anyone may call. */
 export interface PublicRouteConfig {
   public?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
 }
 
 export function isPublicRoute(request: FastifyRequest): boolean {
@@ -16,6 +28,10 @@ export function isPublicRoute(request: FastifyRequest): boolean {
   // route"; paths outside /api (the future web UI) stay reachable without a token.
   if (request.routeOptions.url === undefined) return !looksLikeApi(request.url);
   return (request.routeOptions.config as PublicRouteConfig | undefined)?.public === true;
+}
+
+export function isAgentRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.url?.startsWith('/api/agent/') === true;
 }
 
 function looksLikeApi(url: string): boolean {
@@ -32,8 +48,8 @@ function looksLikeApi(url: string): boolean {
   return path === '/api' || path.startsWith('/api/');
 }
 
-/** Returns an onRequest hook that rejects requests lacking the operator token. */
-export function operatorAuth(operatorToken: string) {
+/** Returns an onRequest hook that identifies the caller or rejects the request. */
+export function bearerAuth(operatorToken: string, sessions: SessionStore) {
   const expected = digest(operatorToken);
   return async (request: FastifyRequest): Promise<void> => {
     if (isPublicRoute(request)) return;
@@ -48,13 +64,34 @@ export function operatorAuth(operatorToken: string) {
       );
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const token = match?.[1];
     // Hashing first makes the comparison constant-time whatever the presented length.
-    if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
-      throw new AppError(
-        'unauthorized',
-        'invalid credentials: the bearer token is not accepted by this daemon',
-      );
+    if (token && timingSafeEqual(digest(token), expected)) {
+      request.principal = { kind: 'operator' };
+      return;
     }
+    if (token && isSessionToken(token)) {
+      const session = await sessions.findByTokenHash(sha256Hex(token));
+      if (!session) {
+        throw new AppError(
+          'identity_stale',
+          'the session token is not accepted: its session has stopped, or the token is wrong',
+          { suggestedCommand: 'start or resume the AGH session, then retry' },
+        );
+      }
+      if (!isAgentRoute(request)) {
+        throw new AppError(
+          'session_token_scope',
+          'a session token only authorises /api/agent/*; operator routes need the operator token',
+        );
+      }
+      request.principal = { kind: 'session', session };
+      return;
+    }
+    throw new AppError(
+      'unauthorized',
+      'invalid credentials: the bearer token is not accepted by this daemon',
+    );
   };
 }
 

@@ -97,6 +97,8 @@ export class SessionManager implements WorkspaceSessions {
   readonly #deps: SessionManagerDeps;
   readonly #store: SessionStore;
   readonly #clock: Clock;
+  /** Read access for identity checks, which need no live process. */
+  readonly store: SessionStore;
   readonly #live = new Map<string, LiveSession>();
   readonly events: SessionEventLog;
   readonly owner: string;
@@ -105,6 +107,7 @@ export class SessionManager implements WorkspaceSessions {
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
     this.#store = deps.store;
+    this.store = deps.store;
     this.#clock = deps.clock;
     this.owner = deps.owner ?? `${hostname()}:${deps.home}`;
     this.events = new SessionEventLog({ store: deps.store, clock: deps.clock, logger: deps.logger });
