@@ -299,7 +299,7 @@ export class AcpRunner implements Runner {
     if (err instanceof RequestError) {
       return new RunnerError(
         'handshake_failure',
-        withStderr(`the agent rejected the ACP handshake: ${err.message} (code ${err.code})`, exit),
+        `the agent rejected the ACP handshake: ${err.message} (code ${err.code})`,
       );
     }
     return new RunnerError(
@@ -311,17 +311,14 @@ export class AcpRunner implements Runner {
 
 export function describeExit(exit: RunnerExit): string {
   const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
-  const lastLine = exit.stderrTail
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .pop();
-  return lastLine ? `${how}; its last words on stderr: ${lastLine.slice(0, 300)}` : how;
+  return withStderr(how, exit);
 }
 
+/** The agent's last line on stderr, leaving out what the supervising shell says about signals. */
 function withStderr(message: string, exit: RunnerExit): string {
   const lastLine = exit.stderrTail
     .split('\n')
-    .filter((l) => l.trim() !== '')
+    .filter((l) => l.trim() !== '' && !/^(\S+: \d+: )?(Terminated|Killed)$/.test(l.trim()))
     .pop();
   return lastLine ? `${message}; its last words on stderr: ${lastLine.slice(0, 300)}` : message;
 }
