@@ -9,6 +9,7 @@ import { buildApp } from '../src/http/app.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { openStore } from '../src/store/db.ts';
 import { findPostgresBin, startPostgres } from '../test/helpers/postgres.ts';
+import { measure, report } from './measure.ts';
 
 const TOKEN = 'bench-token';
 const REGISTRATIONS = Number(process.env.BENCH_REGISTRATIONS ?? 300);
@@ -71,42 +72,6 @@ async function run(label: string, database: string | undefined): Promise<void> {
     await store.close();
     rmSync(home, { recursive: true, force: true });
   }
-}
-
-interface Result {
-  perSecond: number;
-  p50: number;
-  p99: number;
-}
-
-async function measure(
-  count: number,
-  concurrency: number,
-  op: (i: number) => Promise<void>,
-): Promise<Result> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t0 = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { perSecond: count / seconds, p50: at(0.5), p99: at(0.99) };
-}
-
-function report(label: string, what: string, r: Result): void {
-  process.stdout.write(
-    `${label.padEnd(10)} ${what.padEnd(58)} ${r.perSecond.toFixed(0).padStart(6)}/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms\n`,
-  );
 }
 
 await run('sqlite', undefined);
