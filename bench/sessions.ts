@@ -42,7 +42,7 @@ const call = async (path: string, body?: unknown) => {
     body: JSON.stringify(body ?? {}),
   });
   if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as { session: { id: string }; turn: { state: string } };
 };
 
 try {
