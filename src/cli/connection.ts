@@ -9,6 +9,8 @@ import { CliError } from './errors.ts';
 export interface Connection {
   home: string;
   url: string;
+  /** The operator token, for requests the typed client cannot make (routes outside the contract). */
+  token: string | undefined;
   client: AghClient;
 }
 
@@ -37,7 +39,7 @@ export async function connect(env: NodeJS.ProcessEnv = process.env): Promise<Con
       exitCode: 4,
     });
   }
-  return { home, url, client: createAghClient(url, token) };
+  return { home, url, token, client: createAghClient(url, token) };
 }
 
 interface ApiResult<T> {

@@ -8,6 +8,7 @@ const { VERSION } = await import('../lib/version.ts');
 const { CliError } = await import('./errors.ts');
 const { registerDaemonCommands } = await import('./daemon.ts');
 const { registerWorkspaceCommands } = await import('./workspace.ts');
+const { registerSessionCommands } = await import('./session.ts');
 
 // `agh workspace list | head` closes the pipe early; that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -27,6 +28,7 @@ const program = new Command('agh')
 
 registerDaemonCommands(program);
 registerWorkspaceCommands(program);
+registerSessionCommands(program);
 
 try {
   await program.parseAsync(process.argv);
