@@ -40,6 +40,11 @@ export const PERMISSION_MODES = ['approve_all', 'read_only', 'deny_all'] as cons
 export type PermissionMode = (typeof PERMISSION_MODES)[number];
 export const DEFAULT_PERMISSION_MODE: PermissionMode = 'approve_all';
 
+/** The narrower of two modes: a child never answers "yes" where its parent would say "no". */
+export function stricterMode(a: PermissionMode, b: PermissionMode): PermissionMode {
+  return PERMISSION_MODES.indexOf(a) >= PERMISSION_MODES.indexOf(b) ? a : b;
+}
+
 const KNOWN_FIELDS = new Set([
   'name',
   'description',

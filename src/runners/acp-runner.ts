@@ -36,6 +36,8 @@ export interface AcpRunnerOptions {
   permissionMode: PermissionMode;
   /** Where the agent may read and write files through the client. */
   fileRoots: string[];
+  /** Never reachable through the client, even inside a root: the daemon's home. */
+  deniedDirs: string[];
   /** How long initialize + session/new may take before the start counts as failed. */
   startTimeoutMs: number;
   onEvent: RunnerEventSink;
@@ -52,13 +54,18 @@ export class AcpRunner implements Runner {
   #sessionId: string | undefined;
   #turnText: string[] | undefined;
   #cancelling = false;
+  #stopRequested = false;
   readonly #pendingPermissions = new Set<(r: RequestPermissionResponse) => void>();
   #exited: Promise<RunnerExit>;
   #settleExited!: (exit: Promise<RunnerExit>) => void;
 
   constructor(options: AcpRunnerOptions) {
     this.#options = options;
-    this.#files = new ConfinedFiles(options.fileRoots);
+    this.#files = new ConfinedFiles(options.fileRoots, {
+      deny: options.deniedDirs,
+      writable: options.permissionMode === 'approve_all',
+      readOnlyReason: `the agent's permission mode is ${options.permissionMode}`,
+    });
     this.#exited = new Promise((resolve) => {
       this.#settleExited = resolve;
     });
@@ -76,6 +83,10 @@ export class AcpRunner implements Runner {
     const agentProcess = await launchAgentProcess(this.#options.launch, true);
     this.#process = agentProcess;
     this.#settleExited(agentProcess.exited);
+    if (this.#stopRequested) {
+      await agentProcess.terminate();
+      throw new RunnerError('startup_failure', 'the session was stopped while its agent was starting');
+    }
     const stdin = agentProcess.stdin as Writable;
     stdin.on('error', () => {}); // EPIPE when the agent dies; the exit is reported separately.
     const stream = ndJsonStream(
@@ -158,6 +169,7 @@ export class AcpRunner implements Runner {
   }
 
   async stop(): Promise<RunnerExit> {
+    this.#stopRequested = true;
     if (!this.#process) return { code: null, signal: null, stderrTail: '' };
     this.#conn?.close();
     this.#process.stdin?.end();

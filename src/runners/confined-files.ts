@@ -2,26 +2,41 @@
 // the session's workspace roots, and never through a symbolic link (a link inside a cloned
 // repository must not become a way out of it). Paths are canonical when they equal their realpath.
 import { constants } from 'node:fs';
-import { mkdir, open, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, normalize, sep } from 'node:path';
+import { lstat, mkdir, open, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { readRegularFile } from '../lib/files.ts';
 
 export const MAX_AGENT_READ_BYTES = 10 * 1024 * 1024;
 
 export class FileAccessError extends Error {
-  readonly reason: 'outside' | 'link' | 'missing' | 'not_regular' | 'too_large' | 'relative';
+  readonly reason: 'outside' | 'link' | 'missing' | 'not_regular' | 'too_large' | 'relative' | 'denied';
   constructor(reason: FileAccessError['reason'], message: string) {
     super(message);
     this.reason = reason;
   }
 }
 
+export interface ConfinementOptions {
+  /** Directories never reachable even inside a root (the daemon's home: its token, its database). */
+  deny?: readonly string[];
+  /** False when the agent's permission mode does not allow it to change files. */
+  writable?: boolean;
+  /** Why writing is refused, for the message. */
+  readOnlyReason?: string;
+}
+
 export class ConfinedFiles {
   readonly #roots: readonly string[];
+  readonly #deny: readonly string[];
+  readonly #writable: boolean;
+  readonly #readOnlyReason: string;
 
   /** `roots` are canonical absolute directories. */
-  constructor(roots: readonly string[]) {
+  constructor(roots: readonly string[], options: ConfinementOptions = {}) {
     this.#roots = roots.map((r) => normalize(r));
+    this.#deny = (options.deny ?? []).map((d) => normalize(d));
+    this.#writable = options.writable ?? true;
+    this.#readOnlyReason = options.readOnlyReason ?? 'writing is not allowed';
   }
 
   get roots(): readonly string[] {
@@ -32,6 +47,7 @@ export class ConfinedFiles {
   async read(path: string, line?: number | null, limit?: number | null): Promise<string> {
     const target = this.#inside(path);
     await this.#assertNoLinks(dirname(target));
+    await assertSingleLink(target);
     const result = await readRegularFile(target, MAX_AGENT_READ_BYTES);
     switch (result.kind) {
       case 'missing':
@@ -53,19 +69,25 @@ export class ConfinedFiles {
 
   async write(path: string, content: string): Promise<void> {
     const target = this.#inside(path);
+    if (!this.#writable)
+      throw new FileAccessError('denied', `cannot write ${target}: ${this.#readOnlyReason}`);
+    // An agent must not rewrite agent definitions, souls or workspace settings, its own included.
+    if (this.#roots.some((root) => isWithin(target, join(root, '.agh')))) {
+      throw new FileAccessError(
+        'denied',
+        `cannot write ${target}: .agh holds agent definitions and settings, which agents may not change`,
+      );
+    }
     const parent = dirname(target);
     await this.#assertNoLinks(await deepestExisting(parent));
     await mkdir(parent, { recursive: true });
     await this.#assertNoLinks(parent);
     let handle;
     try {
+      // Not truncated yet: a file with several links may be somebody else's file.
       handle = await open(
         target,
-        constants.O_WRONLY |
-          constants.O_CREAT |
-          constants.O_TRUNC |
-          constants.O_NOFOLLOW |
-          constants.O_NONBLOCK,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
         0o644,
       );
     } catch (err) {
@@ -77,8 +99,10 @@ export class ConfinedFiles {
       throw err;
     }
     try {
-      if (!(await handle.stat()).isFile())
-        throw new FileAccessError('not_regular', `${target} is not a regular file`);
+      const info = await handle.stat();
+      if (!info.isFile()) throw new FileAccessError('not_regular', `${target} is not a regular file`);
+      if (info.nlink > 1) throw hardLinked(target);
+      await handle.truncate(0);
       await handle.writeFile(content, 'utf8');
     } finally {
       await handle.close();
@@ -90,11 +114,10 @@ export class ConfinedFiles {
       throw new FileAccessError('relative', `"${path}" is not an absolute path`);
     }
     const target = normalize(path);
-    if (
-      !this.#roots.some(
-        (root) => target === root || target.startsWith(root.endsWith(sep) ? root : root + sep),
-      )
-    ) {
+    if (this.#deny.some((dir) => isWithin(target, dir))) {
+      throw new FileAccessError('denied', `${target} is inside the AGH home, which agents may not touch`);
+    }
+    if (!this.#roots.some((root) => isWithin(target, root))) {
       throw new FileAccessError(
         'outside',
         `${target} is outside the session's workspace (${this.#roots.join(', ')})`,
@@ -114,6 +137,27 @@ export class ConfinedFiles {
     if (real !== dir)
       throw new FileAccessError('link', `${dir} goes through a symbolic link; links are not followed`);
   }
+}
+
+function isWithin(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+function hardLinked(target: string): FileAccessError {
+  return new FileAccessError(
+    'link',
+    `${target} has other hard links; it may be a file outside the workspace`,
+  );
+}
+
+async function assertSingleLink(target: string): Promise<void> {
+  let info;
+  try {
+    info = await lstat(target);
+  } catch {
+    return; // Missing: the read reports it.
+  }
+  if (info.isFile() && info.nlink > 1) throw hardLinked(target);
 }
 
 async function deepestExisting(dir: string): Promise<string> {

@@ -14,6 +14,7 @@ export class ProcessRunner implements Runner {
   readonly kind = 'process' as const;
   readonly #spec: LaunchSpec;
   #process: AgentProcess | undefined;
+  #stopRequested = false;
   #exited: Promise<RunnerExit>;
   #settleExited!: (exit: Promise<RunnerExit>) => void;
 
@@ -35,6 +36,10 @@ export class ProcessRunner implements Runner {
   async start(): Promise<StartResult> {
     this.#process = await launchAgentProcess(this.#spec, false);
     this.#settleExited(this.#process.exited);
+    if (this.#stopRequested) {
+      await this.#process.terminate();
+      throw new RunnerError('startup_failure', 'the session was stopped while its agent was starting');
+    }
     return {};
   }
 
@@ -45,6 +50,7 @@ export class ProcessRunner implements Runner {
   async cancel(): Promise<void> {}
 
   async stop(): Promise<RunnerExit> {
+    this.#stopRequested = true;
     if (!this.#process) return { code: null, signal: null, stderrTail: '' };
     return this.#process.terminate();
   }

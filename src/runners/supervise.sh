@@ -16,8 +16,10 @@ child=$!
 exec 4<&-
 
 (
+  # The daemon ends a session by signalling the whole group: the watcher must survive that, or a
+  # daemon dying during the grace period would leave a stubborn agent behind.
+  trap '' TERM INT HUP
   read -r _ <&3
-  trap '' TERM
   kill -TERM 0 2>/dev/null
   sleep "$grace"
   kill -KILL 0 2>/dev/null
@@ -33,5 +35,5 @@ while :; do
   code=$?
   kill -0 "$child" 2>/dev/null || break
 done
-kill "$watcher" 2>/dev/null
+kill -KILL "$watcher" 2>/dev/null
 exit "$code"

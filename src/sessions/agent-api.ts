@@ -83,7 +83,7 @@ export class AgentSelfService {
       capabilities,
       channels: [],
       active_task_leases: [],
-      coordinator: await this.#coordinator(workspace),
+      coordinator: await this.#coordinator(workspace, true),
       limits: limitsOf(s),
     };
   }
@@ -113,14 +113,16 @@ export class AgentSelfService {
   async coordinatorConfig(caller: AgentCaller, workspaceRef?: string): Promise<CoordinatorConfig> {
     const own = await this.#workspace(caller.session);
     if (workspaceRef === undefined || workspaceRef === '') return this.#coordinator(own);
-    const target = await this.#workspaces.findPresent(workspaceRef);
-    if (target.id !== own.id && !caller.viaOperator) {
+    if (caller.viaOperator) return this.#coordinator(await this.#workspaces.findPresent(workspaceRef));
+    // A session learns nothing about other workspaces, not even whether they exist.
+    const target = await this.#workspaces.findPresent(workspaceRef).catch(() => undefined);
+    if (target?.id !== own.id) {
       throw new AppError(
         'identity_unauthorized',
         `agent session ${caller.session.id} may only read its own workspace's settings (${own.name})`,
       );
     }
-    return this.#coordinator(target);
+    return this.#coordinator(own);
   }
 
   async soul(caller: AgentCaller): Promise<AgentSoul> {
@@ -151,8 +153,13 @@ export class AgentSelfService {
     return this.#workspaces.findPresent(s.workspace_id);
   }
 
-  async #coordinator(workspace: Workspace): Promise<CoordinatorConfig> {
-    const settings = coordinatorSettings(this.#config, await readWorkspaceConfig(workspace.root_dir));
+  /** `bestEffort`: a broken workspace config.toml falls back to the global settings. */
+  async #coordinator(workspace: Workspace, bestEffort = false): Promise<CoordinatorConfig> {
+    const overlay = await readWorkspaceConfig(workspace.root_dir).catch((err: unknown) => {
+      if (bestEffort) return {};
+      throw err;
+    });
+    const settings = coordinatorSettings(this.#config, overlay);
     const config: CoordinatorConfig = {
       enabled: settings.enabled,
       agent_name: settings.agent_name,

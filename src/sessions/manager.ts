@@ -1,14 +1,21 @@
 // The session manager: starts agents as supervised sessions, runs their turns, stops them, and
 // keeps the durable record of what ran. Knows nothing of HTTP.
+import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { McpServer } from '@agentclientprotocol/sdk';
 import type { Logger } from 'pino';
 import type { AgentCatalog } from '../agents/catalog.ts';
-import { DEFAULT_PERMISSION_MODE, type McpServerConfig, type PermissionMode } from '../agents/definition.ts';
+import {
+  DEFAULT_PERMISSION_MODE,
+  type McpServerConfig,
+  type PermissionMode,
+  stricterMode,
+} from '../agents/definition.ts';
 import type { ProviderCatalog } from '../agents/providers.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
+import { assertStorableText } from '../lib/text.ts';
 import { newSessionId, newSessionToken, newTurnId, sha256Hex } from '../lib/ids.ts';
 import { AcpRunner, describeExit } from '../runners/acp-runner.ts';
 import { ProcessRunner } from '../runners/process-runner.ts';
@@ -54,6 +61,8 @@ export interface SessionManagerDeps {
 
 export interface StartOptions {
   type?: SessionType;
+  /** A spawned child's mode is clamped to its parent's. */
+  maxPermissionMode?: PermissionMode;
   lineage?: Omit<SessionLineage, 'root_session_id'> & { root_session_id?: string };
   promptOverlay?: string;
   channel?: string;
@@ -65,7 +74,6 @@ interface Turn {
   startedAt: Date;
   lastActivityAt: Date;
   lastKind?: string;
-  done: Promise<TurnResult>;
 }
 
 interface LiveSession {
@@ -103,6 +111,8 @@ export class SessionManager implements WorkspaceSessions {
   readonly events: SessionEventLog;
   readonly owner: string;
   #closing = false;
+  /** `$AGH_HOME` with links resolved, so an agent cannot reach it under another name. */
+  #realHome: string | undefined;
 
   constructor(deps: SessionManagerDeps) {
     this.#deps = deps;
@@ -111,6 +121,11 @@ export class SessionManager implements WorkspaceSessions {
     this.#clock = deps.clock;
     this.owner = deps.owner ?? `${hostname()}:${deps.home}`;
     this.events = new SessionEventLog({ store: deps.store, clock: deps.clock, logger: deps.logger });
+    try {
+      this.#realHome = realpathSync(deps.home);
+    } catch {
+      this.#realHome = undefined;
+    }
   }
 
   /** Starts a session and returns it once its agent is ready (or throws, leaving it stopped). */
@@ -131,6 +146,18 @@ export class SessionManager implements WorkspaceSessions {
 
   /** Spawn goes through here after its own checks; `plan` is already resolved. */
   async start(plan: SessionPlan, name: string | undefined, options: StartOptions = {}): Promise<Session> {
+    const ownMode =
+      (plan.agent.definition.permissions as PermissionMode | undefined) ?? DEFAULT_PERMISSION_MODE;
+    const permissionMode = options.maxPermissionMode
+      ? stricterMode(ownMode, options.maxPermissionMode)
+      : ownMode;
+    if (options.maxPermissionMode && plan.runner === 'process' && permissionMode !== 'approve_all') {
+      // A process agent asks nobody for permission, so it cannot be held to a narrower mode.
+      throw new AppError(
+        'spawn_permission_denied',
+        `spawn permission denied: agent ${plan.agent.definition.name} runs as a plain process, which cannot be held to the "${permissionMode}" permission mode of its parent`,
+      );
+    }
     const now = this.#now();
     const id = newSessionId();
     const token = newSessionToken();
@@ -157,6 +184,7 @@ export class SessionManager implements WorkspaceSessions {
       state: 'starting',
       owner: this.owner,
       token_hash: sha256Hex(token),
+      permission_mode: permissionMode,
       lineage,
       created_at: now,
       updated_at: now,
@@ -211,7 +239,7 @@ export class SessionManager implements WorkspaceSessions {
     void live.runner.exited.then((exit) => this.#onExit(live, exit));
     if (live.stopping) {
       await live.stopping;
-      return this.#view(live.record);
+      throw new AppError('session_not_active', `session ${id} was stopped while it was starting`);
     }
     const patch = {
       state: 'active' as const,
@@ -279,25 +307,32 @@ export class SessionManager implements WorkspaceSessions {
         },
       );
     }
+    assertStorableText(text, 'text');
+    // The turn is reserved before the first await, so two prompts can never both get through.
     const turnId = newTurnId();
     const now = this.#clock.now();
+    const turn: Turn = { id: turnId, source, startedAt: now, lastActivityAt: now };
+    live.turn = turn;
     const first = live.turns === 0;
     live.turns += 1;
     const message = first
       ? withInstructions(live.plan.agent.definition.prompt, live.record.prompt_overlay, text)
       : text;
     await this.events.append(id, 'turn_started', { turn_id: turnId, source, text });
-    const done = live.runner.prompt(message);
-    const turn: Turn = { id: turnId, source, startedAt: now, lastActivityAt: now, done };
-    live.turn = turn;
-    void done.then(
+    // `done` settles only once the session is free again, so a caller that waited for it may
+    // prompt again at once.
+    const done = live.runner.prompt(message).then(
       async (result) => {
+        this.#releaseTurn(live, turn);
         await this.events.append(id, 'turn_completed', { turn_id: turnId, stop_reason: result.stopReason });
-        await this.#endTurn(live, turn);
+        await this.#endTurn(live);
+        return result;
       },
       async (err: unknown) => {
+        this.#releaseTurn(live, turn);
         await this.events.append(id, 'turn_failed', { turn_id: turnId, error: (err as Error).message });
-        await this.#endTurn(live, turn);
+        await this.#endTurn(live);
+        throw err;
       },
     );
     return { turn_id: turnId, session_id: id, done };
@@ -309,6 +344,7 @@ export class SessionManager implements WorkspaceSessions {
     reason: StopReason = 'user_canceled',
     detail = 'stopped by the operator',
   ): Promise<Session> {
+    assertStorableText(detail, 'detail');
     const live = this.#live.get(id);
     if (!live) {
       const record = await this.record(id);
@@ -397,7 +433,12 @@ export class SessionManager implements WorkspaceSessions {
     live.stopping ??= (async () => {
       if (live.finalized) return;
       const now = this.#now();
-      await this.#store.update(live.record.id, { state: 'stopping', updated_at: now });
+      // A store that fails must not keep the agent alive: the process is ended regardless.
+      await this.#store
+        .update(live.record.id, { state: 'stopping', updated_at: now })
+        .catch((err: unknown) =>
+          this.#deps.logger.error({ err, session_id: live.record.id }, 'cannot record stopping'),
+        );
       live.record.state = 'stopping';
       live.record.updated_at = now;
       await this.events.append(live.record.id, 'state', { state: 'stopping', reason: ending.reason });
@@ -444,8 +485,13 @@ export class SessionManager implements WorkspaceSessions {
       token_hash: null,
       ...(ending.failure ? { failure: ending.failure } : {}),
     };
-    await this.#store.update(id, patch);
-    Object.assign(live.record, { ...patch, token_hash: undefined });
+    try {
+      await this.#store.update(id, patch);
+    } catch (err) {
+      // The row stays live in the store; the next boot's recovery marks it stopped.
+      this.#deps.logger.error({ err, session_id: id }, 'cannot record that the session stopped');
+    }
+    Object.assign(live.record, patch);
     delete live.record.token_hash;
     live.turn = undefined;
     this.#live.delete(id);
@@ -463,15 +509,18 @@ export class SessionManager implements WorkspaceSessions {
     if (!this.#closing) void this.stopChildrenOf(id).catch(() => undefined);
   }
 
-  async #endTurn(live: LiveSession, turn: Turn): Promise<void> {
+  #releaseTurn(live: LiveSession, turn: Turn): void {
     if (live.turn === turn) live.turn = undefined;
+  }
+
+  async #endTurn(live: LiveSession): Promise<void> {
     if (live.finalized) return;
     const now = this.#now();
     live.record.last_activity_at = now;
+    live.record.updated_at = now;
     await this.#store
       .update(live.record.id, { last_activity_at: now, updated_at: now })
       .catch(() => undefined);
-    live.record.updated_at = now;
   }
 
   #makeRunner(record: SessionRecord, plan: SessionPlan, token: string): Runner {
@@ -505,8 +554,8 @@ export class SessionManager implements WorkspaceSessions {
       launch,
       additionalDirectories: [...plan.workspace.add_dirs],
       mcpServers: servers.map(toAcpServer),
-      permissionMode:
-        (plan.agent.definition.permissions as PermissionMode | undefined) ?? DEFAULT_PERMISSION_MODE,
+      permissionMode: record.permission_mode,
+      deniedDirs: [this.#deps.home, this.#realHome].filter((d): d is string => d !== undefined),
       fileRoots: spawned ? policy.workspace_paths : [plan.workspace.root_dir, ...plan.workspace.add_dirs],
       startTimeoutMs: this.#deps.settings.startTimeoutMs,
       onEvent: (event) => {

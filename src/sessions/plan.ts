@@ -50,7 +50,8 @@ export async function planSession(deps: PlanDeps, input: CreateSessionInput): Pr
       'model needs provider: a model only means something for a given provider',
     );
   }
-  const workspace = await resolveWorkspace(deps.workspaces, input);
+  const { workspace: found, register } = await resolveWorkspace(deps.workspaces, input);
+  let workspace = found;
   const agentName = input.agent_name ?? workspace.default_agent ?? deps.defaultAgent;
   const agent = await deps.agents.find(workspace, agentName);
   if (!agent) {
@@ -94,13 +95,18 @@ export async function planSession(deps: PlanDeps, input: CreateSessionInput): Pr
       `${agent.definition.command !== undefined ? where : `provider ${provider.name}`}: ${split.error}`,
     );
   }
+  // Registered only now that the request is known to be good: a refused request writes nothing.
+  if (register) workspace = await deps.workspaces.resolvePath(register);
   const plan: SessionPlan = { workspace, agent, provider, runner: provider.harness, argv: split.argv };
   const model = input.model ?? agent.definition.model ?? provider.model;
   if (model !== undefined) plan.model = model;
   return plan;
 }
 
-async function resolveWorkspace(workspaces: WorkspaceService, input: CreateSessionInput): Promise<Workspace> {
+async function resolveWorkspace(
+  workspaces: WorkspaceService,
+  input: CreateSessionInput,
+): Promise<{ workspace: Workspace; register?: string }> {
   const hasRef = input.workspace !== undefined && input.workspace !== '';
   const hasPath = input.workspace_path !== undefined && input.workspace_path !== '';
   if (hasRef === hasPath) {
@@ -113,7 +119,10 @@ async function resolveWorkspace(workspaces: WorkspaceService, input: CreateSessi
     const path = input.workspace_path as string;
     if (!isAbsolute(path))
       throw new AppError('invalid_request', `workspace_path must be absolute, got "${path}"`);
-    return workspaces.resolvePath(path);
+    const preview = await workspaces.previewPath(path);
+    return preview.registered
+      ? { workspace: preview.workspace }
+      : { workspace: preview.workspace, register: path };
   }
-  return workspaces.findPresent(input.workspace as string);
+  return { workspace: await workspaces.findPresent(input.workspace as string) };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
+import { assertStorableText } from '../lib/text.ts';
 import { SerialQueue } from '../lib/serial.ts';
 import type { SessionManager } from './manager.ts';
 import type { SessionStore } from './store.ts';
@@ -69,6 +70,12 @@ export class SpawnService {
       throw new AppError('spawn_invalid', `spawn validation failed: ${where}: ${what}`);
     }
     const req = parsed.data;
+    for (const [field, value] of Object.entries(req)) {
+      if (typeof value === 'string') assertStorableText(value, field);
+    }
+    for (const [category, list] of Object.entries(req.permissions ?? {})) {
+      for (const atom of list) assertStorableText(atom, `permissions.${category}`);
+    }
     if (req.agent_name.trim() === '')
       throw new AppError('spawn_invalid', 'spawn validation failed: agent_name is required');
     if (!Number.isFinite(req.ttl_seconds) || req.ttl_seconds <= 0 || req.ttl_seconds > MAX_TTL_SECONDS) {
@@ -182,6 +189,7 @@ export class SpawnService {
       },
       {
         type: 'spawned',
+        maxPermissionMode: parent.permission_mode,
         lineage,
         ...(req.prompt_overlay !== undefined ? { promptOverlay: req.prompt_overlay } : {}),
         ...(parent.channel !== undefined ? { channel: parent.channel } : {}),

@@ -185,6 +185,7 @@ function toRow(r: SessionRecord): SessionTable {
     spawn_budget: JSON.stringify(r.lineage.spawn_budget),
     permission_policy: JSON.stringify(r.lineage.permission_policy),
     prompt_overlay: r.prompt_overlay ?? null,
+    permission_mode: r.permission_mode,
     last_activity_at: r.last_activity_at ?? null,
     created_at: r.created_at,
     updated_at: r.updated_at,
@@ -204,6 +205,7 @@ function toRecord(row: Selectable<SessionTable>): SessionRecord {
     command: JSON.parse(row.command) as string[],
     state: row.state as SessionState,
     owner: row.owner,
+    permission_mode: row.permission_mode as SessionRecord['permission_mode'],
     lineage: {
       root_session_id: row.root_session_id,
       spawn_depth: Number(row.spawn_depth),

@@ -1,3 +1,4 @@
+import type { PermissionMode } from '../agents/definition.ts';
 // The session model: one supervised agent process in a workspace.
 
 export const SESSION_STATES = ['starting', 'active', 'stopping', 'stopped'] as const;
@@ -97,6 +98,8 @@ export interface SessionRecord {
   token_hash?: string;
   lineage: SessionLineage;
   prompt_overlay?: string;
+  /** The agent's permission mode, never wider than its parent's. */
+  permission_mode: PermissionMode;
   last_activity_at?: string;
   created_at: string;
   updated_at: string;

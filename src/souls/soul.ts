@@ -146,7 +146,19 @@ function readFrontmatter(
     });
     return;
   }
-  const data: unknown = doc.toJS();
+  let data: unknown;
+  try {
+    // toJS refuses documents that expand aliases without bound ("billion laughs").
+    data = doc.toJS();
+  } catch (err) {
+    problem({
+      code: 'malformed_frontmatter',
+      message: `invalid YAML: ${(err as Error).message.split('\n')[0]}`,
+      line: 2,
+      column: 1,
+    });
+    return;
+  }
   if (data === null || data === undefined) return;
   if (typeof data !== 'object' || Array.isArray(data)) {
     problem({

@@ -56,6 +56,8 @@ export interface SessionTable {
   /** JSON PermissionPolicy. */
   permission_policy: string;
   prompt_overlay: string | null;
+  /** How the agent's permission requests are answered (approve_all, read_only, deny_all). */
+  permission_mode: string;
   last_activity_at: string | null;
   created_at: string;
   updated_at: string;

@@ -118,6 +118,29 @@ export class WorkspaceService {
     return this.#register(root, { name: explicitName, addDirs, defaultAgent, sandboxRef });
   }
 
+  /**
+   * The workspace a directory would resolve to, without registering anything: the registered one,
+   * or an unregistered preview (empty id) so that a request can be checked before it writes.
+   */
+  async previewPath(path: string): Promise<{ workspace: Workspace; registered: boolean }> {
+    const dir = await canonicalDir(path, 'path');
+    const existing = await this.#findByDirectory(dir);
+    if (existing) return { workspace: toWire(existing), registered: true };
+    registrableRoot(dir, 'path');
+    const now = this.#clock.now().toISOString();
+    return {
+      workspace: {
+        id: '',
+        name: derivedName(dir.path),
+        root_dir: dir.path,
+        add_dirs: [],
+        created_at: now,
+        updated_at: now,
+      },
+      registered: false,
+    };
+  }
+
   async #resolvePath(path: string): Promise<Workspace> {
     const dir = await canonicalDir(path, 'path');
     const existing = await this.#findByDirectory(dir);
@@ -336,6 +359,12 @@ export class WorkspaceService {
 }
 
 function registrableRoot(root: CanonicalDir, field: string): CanonicalDir {
+  if (root.path === '/') {
+    throw new AppError(
+      'workspace_path_invalid',
+      `${field} is the filesystem root, which cannot be a workspace: agents would reach every file`,
+    );
+  }
   const bytes = Buffer.byteLength(root.path, 'utf8');
   if (bytes > MAX_ROOT_DIR_BYTES) {
     throw new AppError(

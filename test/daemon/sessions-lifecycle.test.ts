@@ -62,6 +62,20 @@ describe('sessions across daemon stops, crashes and restarts', () => {
     await again.stop();
   });
 
+  test('a daemon killed while its sessions are stopping still takes a stubborn agent with it', async () => {
+    const home = tempHome();
+    const { daemon, pid, child } = await daemonWithSession(home, ['--ignore-term', '--child']);
+    daemon.child.kill('SIGTERM');
+    // Let the stop begin (SIGTERM to the agent's group), then kill the daemon within the grace.
+    await new Promise((r) => setTimeout(r, 300));
+    await daemon.stop('SIGKILL');
+    await eventually(
+      () => !isAlive(pid) && !isAlive(child as number),
+      'the agent and its child to end',
+      10_000,
+    );
+  });
+
   test('stopping the daemon stops its sessions with reason shutdown', async () => {
     const home = tempHome();
     const { daemon, id, pid } = await daemonWithSession(home, []);

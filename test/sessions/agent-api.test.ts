@@ -161,6 +161,11 @@ describe('the Agent API: identity, me, context, coordinator config, soul', () =>
     assert.equal(refused.status, 403);
     const unknown = await t.api.get('/api/agent/coordinator/config?workspace=nowhere', as(session.id));
     assert.equal(unknown.status, 404);
+    // A session cannot even tell whether another workspace exists.
+    const probing = await t.api.get('/api/agent/coordinator/config?workspace=nowhere', {
+      token: session.token,
+    });
+    assert.equal(probing.status, 403);
     put(join(other, '.agh/config.toml'), '[autonomy.coordinator]\nmax_childs = 2\n');
     const broken = await t.api.get(`/api/agent/coordinator/config?workspace=${otherId}`, as(session.id));
     assert.equal(broken.status, 400);
@@ -439,6 +444,48 @@ describe('spawning child sessions', () => {
       assert.match(res.body.error, pattern);
     }
     await t.api.post(`/api/sessions/${lead}/stop`);
+  });
+
+  test("a child's permission mode is never wider than its parent's", async () => {
+    putFakeAcpAgent(root, 'careful', [], { permissions: 'read_only' });
+    putAgent(root, 'script', { provider: 'process', command: fixtureCommand(FAKE_PROCESS_AGENT) });
+    const careful = (await t.api.post('/api/sessions', { body: { agent_name: 'careful', workspace: ws } }))
+      .body.session.id;
+    const res = await spawn(
+      careful,
+      {
+        agent_name: 'helper',
+        ttl_seconds: 60,
+        spawn_role: 'worker',
+        auto_stop_on_parent: true,
+        permissions: { ...empty, workspace_paths: [root] },
+      },
+      'careful',
+    );
+    assert.equal(res.status, 201, res.text);
+    const child = res.body.spawn.session.id;
+    const asked = await t.api.post(`/api/sessions/${child}/prompt`, {
+      body: { text: 'permission edit', wait: true },
+    });
+    assert.equal(asked.body.turn.text, 'permission: no', 'the approve_all child is held to read_only');
+    const wrote = await t.api.post(`/api/sessions/${child}/prompt`, {
+      body: { text: `write ${join(root, 'x.txt')} data`, wait: true },
+    });
+    assert.match(wrote.body.turn.text, /permission mode is read_only/);
+    const script = await spawn(
+      careful,
+      {
+        agent_name: 'script',
+        ttl_seconds: 60,
+        spawn_role: 'worker',
+        auto_stop_on_parent: true,
+        permissions: empty,
+      },
+      'careful',
+    );
+    assert.equal(script.status, 403);
+    assert.match(script.body.error, /cannot be held to the "read_only" permission mode/);
+    await t.api.post(`/api/sessions/${careful}/stop`);
   });
 
   test('the reaper stops children whose TTL has passed', async () => {

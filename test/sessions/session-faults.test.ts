@@ -155,4 +155,60 @@ describe('sessions whose agent misbehaves end stopped with a reason a person und
     assert.equal(prompt.body.diagnostic.code, 'prompt_not_supported');
     await t.api.post(`/api/sessions/${worker.body.session.id}/stop`);
   });
+
+  test('a session stopped while its agent starts ends with its agent, and the start is refused', async () => {
+    const record = putFakeAcpAgent(root, 'slowstart', ['--mode=no-initialize']);
+    const creating = t.api.post('/api/sessions', { body: { agent_name: 'slowstart', workspace: ws } });
+    let id: string | undefined;
+    for (let i = 0; i < 200 && id === undefined; i++) {
+      const starting = await t.api.get('/api/sessions?state=starting');
+      id = starting.body.sessions.find((s: { agent_name: string }) => s.agent_name === 'slowstart')?.id;
+      if (id === undefined) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.ok(id, 'the session showed up as starting');
+    const stopped = await t.api.post(`/api/sessions/${id}/stop`);
+    assert.equal(stopped.body.session.state, 'stopped');
+    assert.equal(stopped.body.session.stop_reason, 'user_canceled');
+    const created = await creating;
+    assert.equal(created.status, 409, created.text);
+    assert.equal(created.body.diagnostic.code, 'session_not_active');
+    const pid = readRecord(record).find((e) => e.event === 'started')?.pid as number | undefined;
+    if (pid !== undefined) assert.equal(isAlive(pid), false, 'the agent did not outlive its stopped session');
+  });
+
+  test('two prompts at once: one turn runs, the other is refused; a waited turn frees the session', async () => {
+    putFakeAcpAgent(root, 'racer');
+    const id = (await t.api.post('/api/sessions', { body: { agent_name: 'racer', workspace: ws } })).body
+      .session.id;
+    const replies = await Promise.all(
+      [1, 2, 3].map((n) => t.api.post(`/api/sessions/${id}/prompt`, { body: { text: `p${n}`, wait: true } })),
+    );
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 409, 409]);
+    for (let i = 0; i < 10; i++) {
+      const turn = await t.api.post(`/api/sessions/${id}/prompt`, {
+        body: { text: `again ${i}`, wait: true },
+      });
+      assert.equal(turn.status, 200, `turn ${i}: ${turn.text}`);
+      assert.equal(turn.body.turn.text, `echo: again ${i}`);
+    }
+    const nul = await t.api.post(`/api/sessions/${id}/stop`, { body: { detail: 'a\u0000b' } });
+    assert.equal(nul.status, 400);
+    assert.equal((await t.api.get(`/api/sessions/${id}`)).body.session.state, 'active');
+    const badPrompt = await t.api.post(`/api/sessions/${id}/prompt`, { body: { text: 'x\u0000' } });
+    assert.equal(badPrompt.status, 400);
+    assert.equal((await t.api.post(`/api/sessions/${id}/stop`)).body.session.state, 'stopped');
+  });
+
+  test('a refused start writes nothing, not even the workspace of workspace_path', async () => {
+    const fresh = realpathSync(scratchDir());
+    const before = (await t.api.get('/api/workspaces')).body.workspaces.length;
+    const res = await t.api.post('/api/sessions', {
+      body: { agent_name: 'nobody-here', workspace_path: fresh },
+    });
+    assert.equal(res.status, 400);
+    assert.equal((await t.api.get('/api/workspaces')).body.workspaces.length, before);
+    const slash = await t.api.post('/api/sessions', { body: { workspace_path: '/' } });
+    assert.equal(slash.status, 400);
+    assert.match(slash.body.error, /filesystem root, which cannot be a workspace/);
+  });
 });

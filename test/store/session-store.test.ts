@@ -23,6 +23,7 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
     command: ['agent', '--acp'],
     state: 'active',
     owner: 'host:/home',
+    permission_mode: 'approve_all',
     lineage: {
       root_session_id: id,
       spawn_depth: 0,

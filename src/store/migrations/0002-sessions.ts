@@ -36,6 +36,7 @@ export const migration0002Sessions: Migration = {
       .addColumn('spawn_budget', 'text', (c) => c.notNull())
       .addColumn('permission_policy', 'text', (c) => c.notNull())
       .addColumn('prompt_overlay', 'text')
+      .addColumn('permission_mode', 'text', (c) => c.notNull())
       .addColumn('last_activity_at', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
