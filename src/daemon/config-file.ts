@@ -52,6 +52,9 @@ const FileSchema = z.strictObject({
       start_timeout_seconds: z.number().int().min(1).max(3600).optional(),
       stop_grace_seconds: z.number().int().min(1).max(300).optional(),
       reaper_interval_seconds: z.number().int().min(1).max(3600).optional(),
+      spawn_max_children: z.number().int().min(0).max(100).optional(),
+      spawn_max_depth: z.number().int().min(0).max(10).optional(),
+      spawn_max_active_per_workspace: z.number().int().min(0).max(1000).optional(),
     })
     .optional(),
   ...WorkspaceSections,

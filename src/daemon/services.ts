@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AgentCatalog, GENERAL_AGENT_NAME } from '../agents/catalog.ts';
 import { ProviderCatalog } from '../agents/providers.ts';
 import type { Clock } from '../lib/clock.ts';
-import { SessionManager, SessionStore } from '../sessions/index.ts';
+import { DEFAULT_SPAWN_BUDGET, SessionManager, SessionStore } from '../sessions/index.ts';
 import type { Store } from '../store/db.ts';
 import { WorkspaceService, WorkspaceStore } from '../workspaces/index.ts';
 import { AgentSelfService } from '../sessions/agent-api.ts';
@@ -60,6 +60,13 @@ export function createServices(deps: ServiceDeps): Services {
       defaultAgent: file.defaults?.agent ?? GENERAL_AGENT_NAME,
       startTimeoutMs: (file.sessions?.start_timeout_seconds ?? DEFAULT_START_TIMEOUT_SECONDS) * 1000,
       stopGraceMs: (file.sessions?.stop_grace_seconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000,
+      rootBudget: {
+        max_children: file.sessions?.spawn_max_children ?? DEFAULT_SPAWN_BUDGET.max_children,
+        max_depth: file.sessions?.spawn_max_depth ?? DEFAULT_SPAWN_BUDGET.max_depth,
+        ttl_seconds: 0,
+        max_active_per_workspace:
+          file.sessions?.spawn_max_active_per_workspace ?? DEFAULT_SPAWN_BUDGET.max_active_per_workspace ?? 0,
+      },
     },
   });
   workspaces.attachSessions(sessions);

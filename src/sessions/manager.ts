@@ -30,6 +30,7 @@ import {
   type SessionLineage,
   type SessionRecord,
   type SessionType,
+  type SpawnBudget,
   type StopReason,
 } from './types.ts';
 import { type Session, toSessionView } from './view.ts';
@@ -40,6 +41,8 @@ export interface SessionSettings {
   startTimeoutMs: number;
   /** SIGTERM gets this long before SIGKILL. */
   stopGraceMs: number;
+  /** What a root session may spawn (children inherit it). */
+  rootBudget: SpawnBudget;
 }
 
 export interface SessionManagerDeps {
@@ -99,7 +102,13 @@ interface Ending {
   failure?: { kind: FailureKind; summary: string };
 }
 
-const DEFAULT_BUDGET = { max_children: 5, max_depth: 1, ttl_seconds: 0, max_active_per_workspace: 0 };
+/** The spawn budget of a root session; children inherit their parent's. */
+export const DEFAULT_SPAWN_BUDGET: SpawnBudget = {
+  max_children: 5,
+  max_depth: 1,
+  ttl_seconds: 0,
+  max_active_per_workspace: 0,
+};
 
 export class SessionManager implements WorkspaceSessions {
   readonly #deps: SessionManagerDeps;
@@ -166,7 +175,7 @@ export class SessionManager implements WorkspaceSessions {
       spawn_depth: options.lineage?.spawn_depth ?? 0,
       ttl_expires_at: options.lineage?.ttl_expires_at ?? null,
       auto_stop_on_parent: options.lineage?.auto_stop_on_parent ?? false,
-      spawn_budget: options.lineage?.spawn_budget ?? { ...DEFAULT_BUDGET },
+      spawn_budget: options.lineage?.spawn_budget ?? { ...this.#deps.settings.rootBudget },
       permission_policy: options.lineage?.permission_policy ?? rootPolicy(plan, options.channel),
     };
     if (options.lineage?.parent_session_id !== undefined)

@@ -511,4 +511,46 @@ describe('spawning child sessions', () => {
     assert.ok(asLead(lead));
     await t.api.post(`/api/sessions/${lead}/stop`);
   });
+
+  test('budgets come from config.toml: deeper families, and a cap on live sessions per workspace', async () => {
+    const app = await startTestApp({
+      config: { sessions: { spawn_max_depth: 2, spawn_max_active_per_workspace: 3 } },
+    });
+    try {
+      const dir = realpathSync(scratchDir());
+      putFakeAcpAgent(dir, 'lead');
+      putFakeAcpAgent(dir, 'helper');
+      const spawnIn = (id: string, agent: string) =>
+        app.api.post('/api/agent/spawn', {
+          headers: { 'x-agh-session-id': id, 'x-agh-agent': agent },
+          body: {
+            agent_name: 'helper',
+            ttl_seconds: 60,
+            spawn_role: 'worker',
+            auto_stop_on_parent: true,
+            permissions: empty,
+          },
+        });
+      const lead = (
+        await app.api.post('/api/sessions', { body: { agent_name: 'lead', workspace_path: dir } })
+      ).body.session;
+      assert.deepEqual(lead.lineage.spawn_budget, {
+        max_children: 5,
+        max_depth: 2,
+        ttl_seconds: 0,
+        max_active_per_workspace: 3,
+      });
+      const child = await spawnIn(lead.id, 'lead');
+      assert.equal(child.status, 201, child.text);
+      const grandchild = await spawnIn(child.body.spawn.session.id, 'helper');
+      assert.equal(grandchild.status, 201, grandchild.text);
+      assert.equal(grandchild.body.spawn.lineage.spawn_depth, 2);
+      assert.equal(grandchild.body.spawn.lineage.root_session_id, lead.id);
+      const fourth = await spawnIn(lead.id, 'lead');
+      assert.equal(fourth.status, 409);
+      assert.match(fourth.body.error, /3 live sessions of this family in the workspace, the cap is 3/);
+    } finally {
+      await app.close();
+    }
+  });
 });
