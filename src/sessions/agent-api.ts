@@ -74,7 +74,7 @@ export class AgentSelfService {
 
   async me(caller: AgentCaller) {
     const s = caller.session;
-    const workspace = await this.#workspace(s);
+    const workspace = await this.#workspace(s, false);
     const capabilities = await this.#capabilities(workspace);
     return {
       self: selfOf(s),
@@ -90,7 +90,7 @@ export class AgentSelfService {
 
   async context(caller: AgentCaller) {
     const s = caller.session;
-    const workspace = await this.#workspace(s);
+    const workspace = await this.#workspace(s, false);
     const capabilities = await this.#capabilities(workspace);
     const shown = capabilities.slice(0, CONTEXT_SECTION_LIMIT);
     const soul = await this.#souls.evaluate({ workspace, agentName: s.agent_name }).catch(() => undefined);
@@ -149,7 +149,12 @@ export class AgentSelfService {
     return this.#souls.evaluate({ workspace, agentName }, input.body);
   }
 
-  async #workspace(s: SessionRecord): Promise<Workspace> {
+  /**
+   * The caller's workspace; `present` (the default) insists its directory still exists (410), which
+   * me and context do not: they describe the caller whatever happened to its files.
+   */
+  async #workspace(s: SessionRecord, present = true): Promise<Workspace> {
+    if (!present) return this.#workspaces.find(s.workspace_id);
     return this.#workspaces.findPresent(s.workspace_id);
   }
 

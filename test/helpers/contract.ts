@@ -65,6 +65,11 @@ export const OPERATION_EXTRA_STATUSES: Record<string, Record<string, string>> = 
     '409': 'live sessions still use the workspace',
     '410': 'the path given as reference does not exist',
   },
+  // The Agent API reads files of the caller's workspace (agent-network-workspaces.md §2.4: "410 root missing").
+  getAgentSoul: { '410': 'the workspace directory of the caller no longer exists' },
+  validateAgentSoul: { '410': 'the workspace directory of the caller no longer exists' },
+  getAgentCoordinatorConfig: { '410': 'the workspace directory no longer exists' },
+  spawnAgentSession: { '410': 'the workspace directory of the caller no longer exists' },
 };
 
 /** Daemon routes outside the contract (ARCHITECTURE §3): checked by their own tests. */

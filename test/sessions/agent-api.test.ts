@@ -250,6 +250,24 @@ describe('the Agent API: identity, me, context, coordinator config, soul', () =>
     assert.equal(noAgent.status, 404);
   });
 
+  test('when the workspace directory goes, me still answers and the soul is 410 Gone', async () => {
+    const gone = realpathSync(scratchDir());
+    const wsId = (await t.api.post('/api/workspaces', { body: { root_dir: gone, name: 'doomed' } })).body
+      .workspace.id;
+    putAgent(gone, 'worker', { provider: 'process', command: fixtureCommand(FAKE_PROCESS_AGENT) });
+    const id = (await t.api.post('/api/sessions', { body: { agent_name: 'worker', workspace: wsId } })).body
+      .session.id;
+    const { rmSync } = await import('node:fs');
+    rmSync(gone, { recursive: true, force: true });
+    const me = await t.api.get('/api/agent/me', as(id));
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.body.me.workspace.root_dir, gone);
+    const soul = await t.api.get('/api/agent/soul', as(id));
+    assert.equal(soul.status, 410);
+    assert.equal(soul.body.diagnostic.code, 'workspace_path_missing');
+    await t.api.post(`/api/sessions/${id}/stop`);
+  });
+
   test('a stopped session has no identity any more', async () => {
     const stopped = await t.api.post(`/api/sessions/${session.id}/stop`);
     assert.equal(stopped.body.session.state, 'stopped');
