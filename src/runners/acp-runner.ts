@@ -16,7 +16,7 @@ import {
 } from '@agentclientprotocol/sdk';
 import type { PermissionMode } from '../agents/definition.ts';
 import { VERSION } from '../lib/version.ts';
-import { type AgentProcess, launchAgentProcess } from './agent-process.ts';
+import { type AgentProcess, AgentProcessSlot } from './agent-process.ts';
 import { ConfinedFiles, FileAccessError } from './confined-files.ts';
 import {
   type LaunchSpec,
@@ -49,15 +49,13 @@ export class AcpRunner implements Runner {
   readonly kind = 'acp' as const;
   readonly #options: AcpRunnerOptions;
   readonly #files: ConfinedFiles;
+  readonly #slot: AgentProcessSlot;
   #process: AgentProcess | undefined;
   #conn: ClientConnection | undefined;
   #sessionId: string | undefined;
   #turnText: string[] | undefined;
   #cancelling = false;
-  #stopRequested = false;
   readonly #pendingPermissions = new Set<(r: RequestPermissionResponse) => void>();
-  #exited: Promise<RunnerExit>;
-  #settleExited!: (exit: Promise<RunnerExit>) => void;
 
   constructor(options: AcpRunnerOptions) {
     this.#options = options;
@@ -66,27 +64,20 @@ export class AcpRunner implements Runner {
       writable: options.permissionMode === 'approve_all',
       readOnlyReason: `the agent's permission mode is ${options.permissionMode}`,
     });
-    this.#exited = new Promise((resolve) => {
-      this.#settleExited = resolve;
-    });
+    this.#slot = new AgentProcessSlot(options.launch, true);
   }
 
   get pid(): number | undefined {
-    return this.#process?.pid;
+    return this.#slot.pid;
   }
 
   get exited(): Promise<RunnerExit> {
-    return this.#exited;
+    return this.#slot.exited;
   }
 
   async start(): Promise<StartResult> {
-    const agentProcess = await launchAgentProcess(this.#options.launch, true);
+    const agentProcess = await this.#slot.launch();
     this.#process = agentProcess;
-    this.#settleExited(agentProcess.exited);
-    if (this.#stopRequested) {
-      await agentProcess.terminate();
-      throw new RunnerError('startup_failure', 'the session was stopped while its agent was starting');
-    }
     const stdin = agentProcess.stdin as Writable;
     stdin.on('error', () => {}); // EPIPE when the agent dies; the exit is reported separately.
     const stream = ndJsonStream(
@@ -145,7 +136,7 @@ export class AcpRunner implements Runner {
           `the agent refused the prompt: ${err.message} (code ${err.code})`,
         );
       }
-      const exit = await Promise.race([this.#exited, delay(1000).then(() => undefined)]);
+      const exit = await Promise.race([this.#slot.exited, delay(1000).then(() => undefined)]);
       throw new RunnerError(
         'process_exit',
         exit
@@ -169,11 +160,9 @@ export class AcpRunner implements Runner {
   }
 
   async stop(): Promise<RunnerExit> {
-    this.#stopRequested = true;
-    if (!this.#process) return { code: null, signal: null, stderrTail: '' };
     this.#conn?.close();
-    this.#process.stdin?.end();
-    return this.#process.terminate();
+    this.#process?.stdin?.end();
+    return this.#slot.stop();
   }
 
   #clientApp() {
@@ -219,19 +208,9 @@ export class AcpRunner implements Runner {
           emit({ type: 'agent_thought', data: { text: update.content.text } });
         return;
       case 'tool_call':
-        emit({
-          type: 'tool_call',
-          data: compact({
-            tool_call_id: update.toolCallId,
-            title: update.title,
-            kind: update.kind,
-            status: update.status,
-          }),
-        });
-        return;
       case 'tool_call_update':
         emit({
-          type: 'tool_call_update',
+          type: update.sessionUpdate,
           data: compact({
             tool_call_id: update.toolCallId,
             title: update.title,

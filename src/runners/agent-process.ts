@@ -140,3 +140,47 @@ async function isDirectory(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A runner's one agent process: launched once, and stoppable before, during or after its launch. A
+ * stop that comes while the launch is under way ends the process as soon as it exists, so no agent
+ * outlives a session stopped while it was starting.
+ */
+export class AgentProcessSlot {
+  readonly #spec: LaunchSpec;
+  readonly #protocolStdio: boolean;
+  #process: AgentProcess | undefined;
+  #stopRequested = false;
+  readonly exited: Promise<RunnerExit>;
+  #settleExited!: (exit: Promise<RunnerExit>) => void;
+
+  constructor(spec: LaunchSpec, protocolStdio: boolean) {
+    this.#spec = spec;
+    this.#protocolStdio = protocolStdio;
+    this.exited = new Promise((resolve) => {
+      this.#settleExited = resolve;
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
+  async launch(): Promise<AgentProcess> {
+    const agentProcess = await launchAgentProcess(this.#spec, this.#protocolStdio);
+    this.#process = agentProcess;
+    this.#settleExited(agentProcess.exited);
+    if (this.#stopRequested) {
+      await agentProcess.terminate();
+      throw new RunnerError('startup_failure', 'the session was stopped while its agent was starting');
+    }
+    return agentProcess;
+  }
+
+  /** Never launched: nothing to end. */
+  async stop(): Promise<RunnerExit> {
+    this.#stopRequested = true;
+    if (!this.#process) return { code: null, signal: null, stderrTail: '' };
+    return this.#process.terminate();
+  }
+}

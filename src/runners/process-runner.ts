@@ -1,6 +1,6 @@
 // The `process` runner: any command. The session is active while it runs; the agent drives its own
 // work through the HTTP API with the token in its environment.
-import { type AgentProcess, launchAgentProcess } from './agent-process.ts';
+import { AgentProcessSlot } from './agent-process.ts';
 import {
   type LaunchSpec,
   type Runner,
@@ -12,34 +12,22 @@ import {
 
 export class ProcessRunner implements Runner {
   readonly kind = 'process' as const;
-  readonly #spec: LaunchSpec;
-  #process: AgentProcess | undefined;
-  #stopRequested = false;
-  #exited: Promise<RunnerExit>;
-  #settleExited!: (exit: Promise<RunnerExit>) => void;
+  readonly #slot: AgentProcessSlot;
 
   constructor(spec: LaunchSpec) {
-    this.#spec = spec;
-    this.#exited = new Promise((resolve) => {
-      this.#settleExited = resolve;
-    });
+    this.#slot = new AgentProcessSlot(spec, false);
   }
 
   get pid(): number | undefined {
-    return this.#process?.pid;
+    return this.#slot.pid;
   }
 
   get exited(): Promise<RunnerExit> {
-    return this.#exited;
+    return this.#slot.exited;
   }
 
   async start(): Promise<StartResult> {
-    this.#process = await launchAgentProcess(this.#spec, false);
-    this.#settleExited(this.#process.exited);
-    if (this.#stopRequested) {
-      await this.#process.terminate();
-      throw new RunnerError('startup_failure', 'the session was stopped while its agent was starting');
-    }
+    await this.#slot.launch();
     return {};
   }
 
@@ -49,9 +37,7 @@ export class ProcessRunner implements Runner {
 
   async cancel(): Promise<void> {}
 
-  async stop(): Promise<RunnerExit> {
-    this.#stopRequested = true;
-    if (!this.#process) return { code: null, signal: null, stderrTail: '' };
-    return this.#process.terminate();
+  stop(): Promise<RunnerExit> {
+    return this.#slot.stop();
   }
 }

@@ -4,7 +4,11 @@
 import type { AgentCatalog } from '../agents/catalog.ts';
 import type { ProviderCatalog } from '../agents/providers.ts';
 import type { FileConfig } from '../daemon/config-file.ts';
-import { coordinatorSettings, readWorkspaceConfig } from '../daemon/workspace-config.ts';
+import {
+  type CoordinatorSettings,
+  coordinatorSettings,
+  readWorkspaceConfig,
+} from '../daemon/workspace-config.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { discoverSkills } from '../skills/discovery.ts';
@@ -16,17 +20,7 @@ import type { SessionLineage, SessionRecord } from './types.ts';
 
 export const CONTEXT_SECTION_LIMIT = 8;
 
-export interface CoordinatorConfig {
-  enabled: boolean;
-  agent_name: string;
-  provider?: string;
-  model?: string;
-  default_ttl_seconds: number;
-  max_children: number;
-  max_active_sessions_per_workspace: number;
-  source: 'workspace' | 'global' | 'default';
-  workspace_id?: string;
-}
+export type CoordinatorConfig = CoordinatorSettings & { workspace_id?: string };
 
 interface SessionSummary {
   id: string;

@@ -10,6 +10,7 @@ import { SerialQueue } from '../lib/serial.ts';
 import type { SessionManager } from './manager.ts';
 import type { SessionStore } from './store.ts';
 import {
+  EMPTY_POLICY,
   PERMISSION_CATEGORIES,
   type PermissionPolicy,
   type SessionLineage,
@@ -139,14 +140,7 @@ export class SpawnService {
         );
       }
     }
-    const requested: PermissionPolicy = req.permissions ?? {
-      tools: [],
-      skills: [],
-      mcp_servers: [],
-      workspace_paths: [],
-      network_channels: [],
-      sandbox_profiles: [],
-    };
+    const requested: PermissionPolicy = req.permissions ?? structuredClone(EMPTY_POLICY);
     const widened: string[] = [];
     for (const category of PERMISSION_CATEGORIES) {
       for (const atom of requested[category]) {

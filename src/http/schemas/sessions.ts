@@ -1,20 +1,6 @@
 // Wire shapes of sessions, written to match the Session family of contract/openapi.json.
 import { z } from 'zod';
-
-const SESSION_STATES = ['starting', 'active', 'stopping', 'stopped'] as const;
-const SESSION_TYPES = ['user', 'dream', 'system', 'coordinator', 'spawned'] as const;
-const STOP_REASONS = [
-  'completed',
-  'user_canceled',
-  'max_iterations',
-  'loop_detected',
-  'timeout',
-  'budget_exceeded',
-  'error',
-  'agent_crashed',
-  'hook_stopped',
-  'shutdown',
-] as const;
+import { SESSION_STATES, SESSION_TYPES, STOP_REASONS } from '../../sessions/types.ts';
 
 export const SessionStateSchema = z.enum(SESSION_STATES).meta({ id: 'SessionState' });
 export const SessionTypeSchema = z.enum(SESSION_TYPES).meta({ id: 'SessionType' });
