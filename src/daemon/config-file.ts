@@ -50,7 +50,8 @@ const FileSchema = z.strictObject({
   sessions: z
     .strictObject({
       start_timeout_seconds: z.number().int().min(1).max(3600).optional(),
-      stop_grace_seconds: z.number().int().min(1).max(300).optional(),
+      // `agh daemon stop` waits 15 s for the whole shutdown.
+      stop_grace_seconds: z.number().int().min(1).max(10).optional(),
       reaper_interval_seconds: z.number().int().min(1).max(3600).optional(),
       spawn_max_children: z.number().int().min(0).max(100).optional(),
       spawn_max_depth: z.number().int().min(0).max(10).optional(),

@@ -3,7 +3,7 @@
 // repository must not become a way out of it). Paths are canonical when they equal their realpath.
 import { constants } from 'node:fs';
 import { lstat, mkdir, open, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
+import { dirname, isAbsolute, normalize, relative, sep } from 'node:path';
 import { readRegularFile } from '../lib/files.ts';
 
 export const MAX_AGENT_READ_BYTES = 10 * 1024 * 1024;
@@ -72,7 +72,10 @@ export class ConfinedFiles {
     if (!this.#writable)
       throw new FileAccessError('denied', `cannot write ${target}: ${this.#readOnlyReason}`);
     // An agent must not rewrite agent definitions, souls or workspace settings, its own included.
-    if (this.#roots.some((root) => isWithin(target, join(root, '.agh')))) {
+    // Any .agh below a root counts: a nested workspace keeps its definitions there too.
+    if (
+      this.#roots.some((root) => isWithin(target, root) && relative(root, target).split(sep).includes('.agh'))
+    ) {
       throw new FileAccessError(
         'denied',
         `cannot write ${target}: .agh holds agent definitions and settings, which agents may not change`,

@@ -28,12 +28,12 @@ watcher=$!
 exec 3<&-
 
 # The daemon stops a session by signalling the group; this script outlives the agent just long
-# enough to report its exit status.
+# enough to report its exit status. The watcher is left alone: the daemon SIGKILLs the group once
+# this script exits, and if the daemon is gone the watcher must finish its TERM-then-KILL round.
 trap ':' TERM INT HUP
 while :; do
   wait "$child"
   code=$?
   kill -0 "$child" 2>/dev/null || break
 done
-kill -KILL "$watcher" 2>/dev/null
 exit "$code"

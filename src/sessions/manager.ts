@@ -74,6 +74,8 @@ export interface StartOptions {
 interface Turn {
   id: string;
   source: string;
+  /** Settles when the agent ends the turn, however it ends. */
+  settled: Promise<unknown>;
   startedAt: Date;
   lastActivityAt: Date;
   lastKind?: string;
@@ -100,6 +102,13 @@ interface Ending {
   reason: StopReason;
   detail: string;
   failure?: { kind: FailureKind; summary: string };
+}
+
+/** How long a stop waits for a cancelled turn to end before ending the agent. */
+const CANCEL_WAIT_MS = 1000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /** The spawn budget of a root session; children inherit their parent's. */
@@ -164,7 +173,7 @@ export class SessionManager implements WorkspaceSessions {
       // A process agent asks nobody for permission, so it cannot be held to a narrower mode.
       throw new AppError(
         'spawn_permission_denied',
-        `spawn permission denied: agent ${plan.agent.definition.name} runs as a plain process, which cannot be held to the "${permissionMode}" permission mode of its parent`,
+        `spawn permission denied: agent ${plan.agent.definition.name} runs as a plain process, which cannot be held to the "${permissionMode}" permission mode its parent imposes`,
       );
     }
     const now = this.#now();
@@ -213,6 +222,11 @@ export class SessionManager implements WorkspaceSessions {
       finalized: false,
     };
     this.#live.set(id, live);
+    if (this.#closing) {
+      // Shutdown began while this request was planning: it must not start an agent now.
+      await this.#finalize(live, { reason: 'shutdown', detail: 'daemon shutdown' });
+      throw new AppError('shutting_down', 'the daemon is shutting down; no new sessions start');
+    }
     await this.events.append(id, 'state', {
       state: 'starting',
       agent: record.agent_name,
@@ -320,7 +334,13 @@ export class SessionManager implements WorkspaceSessions {
     // The turn is reserved before the first await, so two prompts can never both get through.
     const turnId = newTurnId();
     const now = this.#clock.now();
-    const turn: Turn = { id: turnId, source, startedAt: now, lastActivityAt: now };
+    const turn: Turn = {
+      id: turnId,
+      source,
+      startedAt: now,
+      lastActivityAt: now,
+      settled: Promise.resolve(),
+    };
     live.turn = turn;
     const first = live.turns === 0;
     live.turns += 1;
@@ -339,11 +359,16 @@ export class SessionManager implements WorkspaceSessions {
       },
       async (err: unknown) => {
         this.#releaseTurn(live, turn);
-        await this.events.append(id, 'turn_failed', { turn_id: turnId, error: (err as Error).message });
+        // Ended by a stop, the turn was cancelled, whatever the dying agent said.
+        const failure = live.stopping
+          ? new RunnerError('cancellation', `the session was stopped during the turn`)
+          : err;
+        await this.events.append(id, 'turn_failed', { turn_id: turnId, error: (failure as Error).message });
         await this.#endTurn(live);
-        throw err;
+        throw failure;
       },
     );
+    turn.settled = done.catch(() => undefined);
     return { turn_id: turnId, session_id: id, done };
   }
 
@@ -358,7 +383,20 @@ export class SessionManager implements WorkspaceSessions {
     if (!live) {
       const record = await this.record(id);
       if (record.state === 'stopped') return this.#view(record);
-      throw this.#elsewhere(record);
+      if (record.owner !== this.owner) throw this.#elsewhere(record);
+      // Ours but not running here (a stop whose last write failed): write down that it ended.
+      const now = this.#now();
+      const patch = {
+        state: 'stopped' as const,
+        stop_reason: reason,
+        stop_detail: detail,
+        stopped_at: now,
+        updated_at: now,
+        token_hash: null,
+      };
+      await this.#store.update(id, patch);
+      await this.events.append(id, 'state', { state: 'stopped', reason, detail });
+      return this.#view({ ...record, ...patch, token_hash: undefined });
     }
     await this.#stopLive(live, { reason, detail });
     return this.#view(live.record);
@@ -451,7 +489,12 @@ export class SessionManager implements WorkspaceSessions {
       live.record.state = 'stopping';
       live.record.updated_at = now;
       await this.events.append(live.record.id, 'state', { state: 'stopping', reason: ending.reason });
-      if (live.turn) await live.runner.cancel().catch(() => undefined);
+      const turn = live.turn;
+      if (turn) {
+        await live.runner.cancel().catch(() => undefined);
+        // A well-behaved agent answers the cancel by ending the turn; give it a moment to.
+        await Promise.race([turn.settled, delay(CANCEL_WAIT_MS)]);
+      }
       await live.runner.stop();
       await this.#finalize(live, ending);
     })();
@@ -503,13 +546,14 @@ export class SessionManager implements WorkspaceSessions {
     Object.assign(live.record, patch);
     delete live.record.token_hash;
     live.turn = undefined;
-    this.#live.delete(id);
     await this.events.append(id, 'state', {
       state: 'stopped',
       reason: ending.reason,
       detail: ending.detail,
       ...(ending.failure ? { failure_kind: ending.failure.kind } : {}),
     });
+    // Only now: a stream opened meanwhile still follows the session and gets the event above.
+    this.#live.delete(id);
     this.events.forget(id);
     this.#deps.logger.info(
       { session_id: id, reason: ending.reason, detail: ending.detail },

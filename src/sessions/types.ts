@@ -26,6 +26,7 @@ export const FAILURE_KINDS = [
   'handshake_failure',
   'protocol_failure',
   'prompt_failure',
+  'cancellation',
   'process_exit',
   'timeout',
   'unknown_failure',

@@ -76,6 +76,18 @@ describe('sessions across daemon stops, crashes and restarts', () => {
     );
   });
 
+  test('after the daemon dies, a descendant that ignores SIGTERM is killed too', async () => {
+    const home = tempHome();
+    const { daemon, pid, child } = await daemonWithSession(home, ['--stubborn-child']);
+    assert.equal(child !== undefined && isAlive(child), true);
+    await daemon.stop('SIGKILL');
+    await eventually(
+      () => !isAlive(pid) && !isAlive(child as number),
+      'the agent and its stubborn child to end',
+      10_000,
+    );
+  });
+
   test('stopping the daemon stops its sessions with reason shutdown', async () => {
     const home = tempHome();
     const { daemon, id, pid } = await daemonWithSession(home, []);

@@ -63,6 +63,10 @@ describe('what an ACP agent may read and write through the client', () => {
     await refused(files.read(join(home, 'operator.token')), /AGH home/);
     await refused(files.write(join(root, '.agh/agents/me/AGENT.md'), 'x'), /\.agh holds agent definitions/);
     assert.equal(existsSync(join(root, '.agh')), false);
+    await refused(
+      files.write(join(root, 'nested/.agh/agents/x/AGENT.md'), 'x'),
+      /\.agh holds agent definitions/,
+    );
   });
 
   test('a read-only agent may read but not write', async () => {
