@@ -6,6 +6,7 @@ import type { AgentDefinition } from './definition.ts';
 import { type DefinitionRoot, discoverAgents, hasLinkedParent, loadAgent } from './discovery.ts';
 import type { ProviderCatalog } from './providers.ts';
 import { compareCodeUnits } from '../lib/text.ts';
+import { discoverSkills, type SkillInfo } from '../skills/discovery.ts';
 
 export const AGENT_DIR = '.agh';
 export const GENERAL_AGENT_NAME = 'general';
@@ -46,6 +47,20 @@ export class AgentCatalog {
       })),
       { dir: join(this.#home, 'agents'), followLinks: true },
     ];
+  }
+
+  /** Skills, found like agents: `.agh/skills` of the root and extra dirs, then `$AGH_HOME/skills`. */
+  skills(workspace: WorkspaceRoots): Promise<SkillInfo[]> {
+    const inside = (dir: string, source: 'workspace' | 'additional') => ({
+      dir: join(dir, AGENT_DIR, 'skills'),
+      followLinks: false,
+      source,
+    });
+    return discoverSkills([
+      inside(workspace.root_dir, 'workspace'),
+      ...workspace.add_dirs.map((d) => inside(d, 'additional')),
+      { dir: join(this.#home, 'skills'), followLinks: true, source: 'global' },
+    ]);
   }
 
   async list(workspace: WorkspaceRoots): Promise<AgentDefinition[]> {

@@ -42,7 +42,6 @@ export function createServices(deps: ServiceDeps): Services {
   const workspaces = new WorkspaceService({
     store: new WorkspaceStore(deps.store.db),
     clock: deps.clock,
-    home: deps.home,
     agents,
     providers,
   });
@@ -79,7 +78,6 @@ export function createServices(deps: ServiceDeps): Services {
     souls,
     config: file,
     clock: deps.clock,
-    home: deps.home,
   });
   return { workspaces, sessions, spawn, agentSelf, agents, providers };
 }

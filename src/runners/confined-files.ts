@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, normalize, relative, sep } from 'node:path';
 import { readRegularFile } from '../lib/files.ts';
+import { isWithin } from '../lib/paths.ts';
 
 export const MAX_AGENT_READ_BYTES = 10 * 1024 * 1024;
 
@@ -74,7 +75,7 @@ export class ConfinedFiles {
     // An agent must not rewrite agent definitions, souls or workspace settings, its own included.
     // Any .agh below a root counts: a nested workspace keeps its definitions there too.
     if (
-      this.#roots.some((root) => isWithin(target, root) && relative(root, target).split(sep).includes('.agh'))
+      this.#roots.some((root) => isWithin(root, target) && relative(root, target).split(sep).includes('.agh'))
     ) {
       throw new FileAccessError(
         'denied',
@@ -117,10 +118,10 @@ export class ConfinedFiles {
       throw new FileAccessError('relative', `"${path}" is not an absolute path`);
     }
     const target = normalize(path);
-    if (this.#deny.some((dir) => isWithin(target, dir))) {
+    if (this.#deny.some((dir) => isWithin(dir, target))) {
       throw new FileAccessError('denied', `${target} is inside the AGH home, which agents may not touch`);
     }
-    if (!this.#roots.some((root) => isWithin(target, root))) {
+    if (!this.#roots.some((root) => isWithin(root, target))) {
       throw new FileAccessError(
         'outside',
         `${target} is outside the session's workspace (${this.#roots.join(', ')})`,
@@ -140,10 +141,6 @@ export class ConfinedFiles {
     if (real !== dir)
       throw new FileAccessError('link', `${dir} goes through a symbolic link; links are not followed`);
   }
-}
-
-function isWithin(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
 function hardLinked(target: string): FileAccessError {

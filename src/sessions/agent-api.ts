@@ -11,10 +11,8 @@ import {
 } from '../daemon/workspace-config.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
-import { discoverSkills } from '../skills/discovery.ts';
 import type { AgentSoul, SoulService } from '../souls/service.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/index.ts';
-import { join } from 'node:path';
 import type { AgentCaller } from './identity.ts';
 import type { SessionLineage, SessionRecord } from './types.ts';
 
@@ -46,7 +44,6 @@ export class AgentSelfService {
   readonly #souls: SoulService;
   readonly #config: FileConfig;
   readonly #clock: Clock;
-  readonly #home: string;
 
   constructor(deps: {
     workspaces: WorkspaceService;
@@ -55,7 +52,6 @@ export class AgentSelfService {
     souls: SoulService;
     config: FileConfig;
     clock: Clock;
-    home: string;
   }) {
     this.#workspaces = deps.workspaces;
     this.#agents = deps.agents;
@@ -63,7 +59,6 @@ export class AgentSelfService {
     this.#souls = deps.souls;
     this.#config = deps.config;
     this.#clock = deps.clock;
-    this.#home = deps.home;
   }
 
   async me(caller: AgentCaller) {
@@ -180,16 +175,7 @@ export class AgentSelfService {
   }
 
   async #capabilities(workspace: Workspace) {
-    const inside = (dir: string, source: 'workspace' | 'additional') => ({
-      dir: join(dir, '.agh', 'skills'),
-      followLinks: false,
-      source,
-    });
-    const skills = await discoverSkills([
-      inside(workspace.root_dir, 'workspace'),
-      ...workspace.add_dirs.map((d) => inside(d, 'additional')),
-      { dir: join(this.#home, 'skills'), followLinks: true, source: 'global' as const },
-    ]);
+    const skills = await this.#agents.skills(workspace);
     return skills.map((skill) => ({
       id: `skill:${skill.name}`,
       source: 'skill',

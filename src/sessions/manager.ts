@@ -437,7 +437,7 @@ export class SessionManager implements WorkspaceSessions {
   }
 
   /** Live child sessions of `parentId` that must stop with it. */
-  async stopChildrenOf(parentId: string): Promise<void> {
+  async #stopChildrenOf(parentId: string): Promise<void> {
     const children = await this.#store.list({
       parent_session_id: parentId,
       states: ['starting', 'active', 'stopping'],
@@ -447,10 +447,6 @@ export class SessionManager implements WorkspaceSessions {
         .filter((c) => c.lineage.auto_stop_on_parent && this.#live.has(c.id))
         .map((c) => this.stop(c.id, 'user_canceled', 'spawn_reaper:parent_stopped').catch(() => undefined)),
     );
-  }
-
-  view(record: SessionRecord): Session {
-    return this.#view(record);
   }
 
   isLiveHere(id: string): boolean {
@@ -559,7 +555,7 @@ export class SessionManager implements WorkspaceSessions {
       { session_id: id, reason: ending.reason, detail: ending.detail },
       'session stopped',
     );
-    if (!this.#closing) void this.stopChildrenOf(id).catch(() => undefined);
+    if (!this.#closing) void this.#stopChildrenOf(id).catch(() => undefined);
   }
 
   #releaseTurn(live: LiveSession, turn: Turn): void {

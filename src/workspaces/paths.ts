@@ -91,10 +91,3 @@ export async function isDirectory(path: string): Promise<boolean> {
     return false;
   }
 }
-
-/** True when `child` is `parent` or lies below it. Both must be canonical. */
-export function isWithin(parent: string, child: string): boolean {
-  if (child === parent) return true;
-  const prefix = parent.endsWith('/') ? parent : `${parent}/`;
-  return child.startsWith(prefix);
-}

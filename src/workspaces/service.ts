@@ -1,6 +1,6 @@
 // The rules of workspace registration. Knows nothing of HTTP: it takes plain inputs and throws
 // AppError codes from the catalogue.
-import { join, normalize } from 'node:path';
+import { normalize } from 'node:path';
 import type { AgentDefinition } from '../agents/definition.ts';
 import type { AgentCatalog } from '../agents/catalog.ts';
 import type { ProviderCatalog, ProviderInfo } from '../agents/providers.ts';
@@ -9,18 +9,12 @@ import type { Session } from '../sessions/view.ts';
 import { AppError, isAppError } from '../lib/errors.ts';
 import { isUlid, newWorkspaceId } from '../lib/ids.ts';
 import { SerialQueue } from '../lib/serial.ts';
+import { isWithin } from '../lib/paths.ts';
 import { assertStorableText } from '../lib/text.ts';
-import { discoverSkills, type SkillInfo } from '../skills/discovery.ts';
-import { ensureIdentity, IDENTITY_DIR } from './identity.ts';
+import type { SkillInfo } from '../skills/discovery.ts';
+import { ensureIdentity } from './identity.ts';
 import { derivedName, nameCandidates, validateName } from './names.ts';
-import {
-  type CanonicalDir,
-  canonicalDir,
-  canonicalEntry,
-  isDirectory,
-  isWithin,
-  sameDirectory,
-} from './paths.ts';
+import { type CanonicalDir, canonicalDir, canonicalEntry, isDirectory, sameDirectory } from './paths.ts';
 import { UniqueViolation, type WorkspacePatch, type WorkspaceStore } from './store.ts';
 import type { CreateWorkspaceInput, UpdateWorkspaceInput, Workspace, WorkspaceRecord } from './types.ts';
 
@@ -42,8 +36,6 @@ export interface WorkspaceDetail {
 export interface WorkspaceServiceDeps {
   store: WorkspaceStore;
   clock: Clock;
-  /** `$AGH_HOME`: its `agents/` and `skills/` hold the global definitions. */
-  home: string;
   agents: AgentCatalog;
   providers: ProviderCatalog;
 }
@@ -61,7 +53,6 @@ const NAME_RACE_RETRIES = 5;
 export class WorkspaceService {
   readonly #store: WorkspaceStore;
   readonly #clock: Clock;
-  readonly #home: string;
   readonly #registrations = new SerialQueue();
   readonly #agents: AgentCatalog;
   readonly #providers: ProviderCatalog;
@@ -70,7 +61,6 @@ export class WorkspaceService {
   constructor(deps: WorkspaceServiceDeps) {
     this.#store = deps.store;
     this.#clock = deps.clock;
-    this.#home = deps.home;
     this.#agents = deps.agents;
     this.#providers = deps.providers;
   }
@@ -161,15 +151,9 @@ export class WorkspaceService {
   async get(ref: string): Promise<WorkspaceDetail> {
     const record = await this.find(ref, { allowInside: true });
     await assertRootPresent(record);
-    // Inside workspaces no link is followed; the operator's own home may link anywhere.
-    const inside = (dir: string, sub: string) => ({ dir: join(dir, IDENTITY_DIR, sub), followLinks: false });
-    const home = (sub: string) => ({ dir: join(this.#home, sub), followLinks: true });
+    // The catalogue follows no link inside workspaces; the operator's own home may link anywhere.
     const agents = await this.#agents.list(record);
-    const skills = await discoverSkills([
-      { ...inside(record.root_dir, 'skills'), source: 'workspace' },
-      ...record.add_dirs.map((d) => ({ ...inside(d, 'skills'), source: 'additional' as const })),
-      { ...home('skills'), source: 'global' },
-    ]);
+    const skills = await this.#agents.skills(record);
     const sessions = (await this.#sessions?.listForWorkspace(record.id)) ?? [];
     return { workspace: toWire(record), sessions, agents, skills, providers: this.#providers.list() };
   }
