@@ -48,3 +48,13 @@ export function isSessionToken(token: string): boolean {
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
+
+/** `<prefix>-` + 16 lowercase hex characters: task, run and event ids (tasks.md §1). */
+export function newPrefixedId(prefix: 'task' | 'run' | 'evt'): string {
+  return `${prefix}-${randomBytes(8).toString('hex')}`;
+}
+
+/** A run's claim token: `agh_claim_` + 32 random bytes, base64url. Only its hash is ever stored. */
+export function newClaimToken(): string {
+  return `agh_claim_${randomBytes(32).toString('base64url')}`;
+}

@@ -1,5 +1,6 @@
 // Row types of every table, as Kysely sees them. Timestamps are ISO-8601 UTC text in both dialects,
 // so they sort and compare the same way on SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
 
 export interface WorkspaceTable {
   id: string;
@@ -74,8 +75,134 @@ export interface SessionEventTable {
   created_at: string;
 }
 
+export interface TaskTable {
+  id: string;
+  identifier: string | null;
+  scope: string;
+  workspace_id: string | null;
+  parent_task_id: string | null;
+  /** 1 for a root task. */
+  depth: number;
+  network_channel: string | null;
+  title: string;
+  description: string | null;
+  priority: string;
+  priority_weight: number;
+  max_attempts: number;
+  /** 0 or 1. */
+  auto_enqueue_on_ready: number;
+  status: string;
+  approval_policy: string;
+  approval_state: string;
+  owner_kind: string | null;
+  owner_ref: string | null;
+  current_run_id: string | null;
+  /** 0 or 1. */
+  paused: number;
+  paused_by: string | null;
+  paused_at: string | null;
+  paused_reason: string | null;
+  paused_by_task_id: string | null;
+  created_by_kind: string;
+  created_by_ref: string;
+  origin_kind: string;
+  origin_ref: string;
+  /** JSON. */
+  metadata: string | null;
+  /** bigint: a string on PostgreSQL. */
+  latest_event_seq: number | string;
+  last_activity_at: string;
+  created_at: string;
+  updated_at: string;
+  closed_at: string | null;
+}
+
+export interface TaskRunTable {
+  id: string;
+  task_id: string;
+  status: string;
+  attempt: number;
+  previous_run_id: string | null;
+  failure_kind: string | null;
+  claimed_by_kind: string | null;
+  claimed_by_ref: string | null;
+  session_id: string | null;
+  origin_kind: string;
+  origin_ref: string;
+  idempotency_key: string | null;
+  network_channel: string | null;
+  claim_token_hash: string | null;
+  lease_until: string | null;
+  heartbeat_at: string | null;
+  coordination_channel_id: string | null;
+  queued_at: string;
+  claimed_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  error: string | null;
+  /** JSON. */
+  metadata: string | null;
+  /** JSON. */
+  result: string | null;
+  wake_count: Generated<number>;
+  wake_tier: Generated<number>;
+}
+
+export interface TaskDependencyTable {
+  task_id: string;
+  depends_on_task_id: string;
+  kind: string;
+  created_at: string;
+}
+
+export interface TaskEventTable {
+  /** Global, strictly increasing across all tasks; bigint (a string on PostgreSQL). */
+  seq: number | string;
+  id: string;
+  task_id: string;
+  run_id: string | null;
+  type: string;
+  actor_kind: string;
+  actor_ref: string;
+  origin_kind: string;
+  origin_ref: string;
+  /** JSON object. */
+  payload: string;
+  timestamp: string;
+}
+
+export interface CounterTable {
+  name: string;
+  value: number | string;
+}
+
+export interface TaskRunIdempotencyTable {
+  key: string;
+  origin_kind: string;
+  origin_ref: string;
+  task_id: string;
+  run_id: string;
+  created_at: string;
+}
+
+export interface SchedulerStateTable {
+  id: number;
+  paused: number;
+  paused_by: string | null;
+  paused_at: string | null;
+  paused_reason: string | null;
+  updated_at: string | null;
+}
+
 export interface Tables {
   workspaces: WorkspaceTable;
   sessions: SessionTable;
   session_events: SessionEventTable;
+  tasks: TaskTable;
+  task_runs: TaskRunTable;
+  task_dependencies: TaskDependencyTable;
+  task_events: TaskEventTable;
+  counters: CounterTable;
+  task_run_idempotency: TaskRunIdempotencyTable;
+  scheduler_state: SchedulerStateTable;
 }

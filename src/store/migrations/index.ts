@@ -3,10 +3,12 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import { migration0001Workspaces } from './0001-workspaces.ts';
 import { migration0002Sessions } from './0002-sessions.ts';
+import { migration0003Tasks } from './0003-tasks.ts';
 
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-workspaces': migration0001Workspaces,
   '0002-sessions': migration0002Sessions,
+  '0003-tasks': migration0003Tasks,
 };
 
 export const migrationProvider: MigrationProvider = {
