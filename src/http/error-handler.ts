@@ -26,11 +26,20 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message?: string; withDet
   },
 };
 
+/**
+ * Route option: the catalogue code for a request that fails its schema. The task API answers 422
+ * there, as its contract says; a body that is not JSON at all stays 400 everywhere.
+ */
+export interface ValidationRouteConfig {
+  validationCode?: ErrorCode;
+}
+
 export function toAppError(err: FastifyError | Error, request: FastifyRequest): AppError {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError;
   if (hasZodFastifySchemaValidationErrors(fe)) {
-    return new AppError('invalid_request', describeValidation(fe, fe.validationContext ?? 'body'));
+    const code = (request.routeOptions.config as ValidationRouteConfig | undefined)?.validationCode;
+    return new AppError(code ?? 'invalid_request', describeValidation(fe, fe.validationContext ?? 'body'));
   }
   if (isResponseSerializationError(fe)) {
     request.log.error({ err: fe, issues: fe.cause?.issues }, 'response did not match its schema');

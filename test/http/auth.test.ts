@@ -133,10 +133,10 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
   });
 
   test('operations that are not built yet answer 501 not_implemented', async () => {
-    const res = await t.api.post('/api/tasks', { body: { title: 'x', scope: 'global' } });
+    const res = await t.api.get('/api/observe/tasks/dashboard');
     assert.equal(res.status, 501);
     assert.equal(res.body.diagnostic.code, 'not_implemented');
-    assert.match(res.body.error, /createTask/);
+    assert.match(res.body.error, /getTaskDashboard/);
   });
 
   test('GET /openapi.json is a valid OpenAPI 3.1 document generated from the routes', async () => {
@@ -149,7 +149,7 @@ describe('HTTP surface: auth, errors, status, OpenAPI', () => {
     assert.equal(result.valid, true, JSON.stringify(result.errors, null, 2)?.slice(0, 2000));
     assert.ok(doc.paths['/api/workspaces'].post.requestBody, 'createWorkspace documents its body');
     assert.equal(doc.paths['/api/workspaces/{id}'].get.operationId, 'getWorkspace');
-    assert.ok(doc.paths['/api/tasks'].post.responses['501'], 'stubs document their 501');
+    assert.ok(doc.paths['/api/observe/tasks/dashboard'].get.responses['501'], 'stubs document their 501');
     assert.deepEqual(doc.paths['/api/status'].get.security, [], 'the readiness probe needs no token');
     assert.deepEqual(doc.security, [{ OperatorToken: [] }]);
   });

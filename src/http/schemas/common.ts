@@ -1,16 +1,19 @@
 import { z } from 'zod';
 
-export const DiagnosticSchema = z.object({
-  id: z.string(),
-  code: z.string(),
-  severity: z.string(),
-  category: z.string(),
-  title: z.string(),
-  message: z.string(),
-  data_freshness: z.string(),
-  suggested_command: z.string().optional(),
-  evidence: z.record(z.string(), z.unknown()).optional(),
-});
+export const DiagnosticSchema = z
+  .object({
+    id: z.string(),
+    code: z.string(),
+    severity: z.string(),
+    category: z.string(),
+    title: z.string(),
+    message: z.string(),
+    data_freshness: z.string(),
+    suggested_command: z.string().optional(),
+    doc_url: z.string().optional(),
+    evidence: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'Diagnostic' });
 
 export const ErrorResponseSchema = z
   .object({ error: z.string(), diagnostic: DiagnosticSchema.nullable().optional() })
