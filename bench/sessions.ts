@@ -23,7 +23,7 @@ putFakeAcpAgent(root, 'echo');
 const store = await openStore({ location: join(home, 'agh.db') });
 let url = '';
 const logger = pino({ level: 'silent' });
-const services = createServices({ store, clock: systemClock, home, logger, apiUrl: () => url });
+const services = await createServices({ store, clock: systemClock, home, logger, apiUrl: () => url });
 const app = await buildApp({
   services,
   operatorToken: TOKEN,

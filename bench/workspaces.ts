@@ -20,7 +20,7 @@ async function run(label: string, database: string | undefined): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'agh-bench-'));
   const store = await openStore({ location: database ?? join(home, 'agh.db') });
   const app = await buildApp({
-    services: createServices({
+    services: await createServices({
       store,
       clock: systemClock,
       home,

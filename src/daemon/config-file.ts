@@ -58,6 +58,14 @@ const FileSchema = z.strictObject({
       spawn_max_active_per_workspace: z.number().int().min(0).max(1000).optional(),
     })
     .optional(),
+  tasks: z
+    .strictObject({
+      // The lease sweeper and starvation ladder run this often (and once at boot).
+      sweep_interval_seconds: z.number().int().min(1).max(3600).optional(),
+      starvation_after_seconds: z.number().int().min(1).max(86_400).optional(),
+      starvation_cycles: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
   ...WorkspaceSections,
 });
 

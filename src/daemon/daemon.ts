@@ -10,6 +10,7 @@ import { loadOrCreateOperatorToken, prepareHome } from './home.ts';
 import { acquireHomeLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
+import { DEFAULT_SWEEP_INTERVAL_SECONDS, startTaskLoop, type TaskLoop } from './task-loop.ts';
 
 export interface RunningDaemon {
   url: string;
@@ -53,12 +54,13 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
   let store: Store | undefined;
   let app: ZodApp;
   let services: Services;
+  let taskLoop: TaskLoop | undefined;
   let apiUrl = '';
   try {
     const { token, source } = await loadOrCreateOperatorToken(config.home, config.operatorToken);
     logger.info({ source }, 'operator token ready');
     store = await openStore({ location: config.database });
-    services = createServices({
+    services = await createServices({
       store,
       clock,
       home: config.home,
@@ -67,9 +69,16 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
       apiUrl: () => apiUrl,
     });
     await services.sessions.recover();
+    taskLoop = await startTaskLoop({
+      scheduler: services.scheduler,
+      sessions: services.sessions,
+      logger,
+      intervalSeconds: config.file.tasks?.sweep_interval_seconds ?? DEFAULT_SWEEP_INTERVAL_SECONDS,
+    });
     app = await buildApp({ services, operatorToken: token, dialect: store.dialect, clock, logger });
     await listen(app, config);
   } catch (err) {
+    await taskLoop?.stop();
     await store?.close();
     await lock.release();
     logger.flush();
@@ -105,6 +114,7 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
     closing ??= (async () => {
       logger.info('shutting down');
       clearInterval(reaper);
+      await taskLoop?.stop();
       // A client that never finishes its request (or never reads its answer) must not hold the
       // shutdown up forever: after the grace period its connection is cut.
       const grace = setTimeout(() => {

@@ -9,6 +9,12 @@ import { WorkspaceService, WorkspaceStore } from '../workspaces/index.ts';
 import { AgentSelfService } from '../sessions/agent-api.ts';
 import { SpawnService } from '../sessions/spawn.ts';
 import { SoulService } from '../souls/service.ts';
+import { TaskKernel } from '../tasks/kernel.ts';
+import { LeaseService } from '../tasks/leases.ts';
+import { TaskLifecycle } from '../tasks/lifecycle.ts';
+import { TaskReader } from '../tasks/reader.ts';
+import { SchedulerService } from '../tasks/scheduler.ts';
+import { TaskService } from '../tasks/service.ts';
 import type { FileConfig } from './config-file.ts';
 
 export interface Services {
@@ -18,6 +24,12 @@ export interface Services {
   agentSelf: AgentSelfService;
   agents: AgentCatalog;
   providers: ProviderCatalog;
+  kernel: TaskKernel;
+  tasks: TaskService;
+  lifecycle: TaskLifecycle;
+  taskReader: TaskReader;
+  leases: LeaseService;
+  scheduler: SchedulerService;
 }
 
 export interface ServiceDeps {
@@ -35,7 +47,7 @@ export interface ServiceDeps {
 export const DEFAULT_START_TIMEOUT_SECONDS = 120;
 export const DEFAULT_STOP_GRACE_SECONDS = 5;
 
-export function createServices(deps: ServiceDeps): Services {
+export async function createServices(deps: ServiceDeps): Promise<Services> {
   const file = deps.file ?? {};
   const providers = new ProviderCatalog(file.providers, file.defaults?.provider);
   const agents = new AgentCatalog({ home: deps.home, providers });
@@ -79,5 +91,33 @@ export function createServices(deps: ServiceDeps): Services {
     config: file,
     clock: deps.clock,
   });
-  return { workspaces, sessions, spawn, agentSelf, agents, providers };
+  const kernel = await TaskKernel.open({ store: deps.store, clock: deps.clock, logger: deps.logger });
+  const tasks = new TaskService(kernel, workspaces);
+  const lifecycle = new TaskLifecycle(kernel);
+  const taskReader = new TaskReader(kernel);
+  const leases = new LeaseService(kernel);
+  const scheduler = new SchedulerService(
+    kernel,
+    {
+      ...(file.tasks?.starvation_after_seconds && {
+        starvationAfterMs: file.tasks.starvation_after_seconds * 1000,
+      }),
+      ...(file.tasks?.starvation_cycles && { starvationCycles: file.tasks.starvation_cycles }),
+    },
+    () => leases.wakeWaiters(),
+  );
+  return {
+    workspaces,
+    sessions,
+    spawn,
+    agentSelf,
+    agents,
+    providers,
+    kernel,
+    tasks,
+    lifecycle,
+    taskReader,
+    leases,
+    scheduler,
+  };
 }

@@ -21,8 +21,11 @@ import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
 import { agentRoutes } from './routes/agent.ts';
+import { agentTaskRoutes } from './routes/agent-tasks.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { schedulerRoutes } from './routes/scheduler.ts';
 import { statusRoutes } from './routes/status.ts';
+import { taskRoutes } from './routes/tasks.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
 
 export type ZodApp = FastifyInstance<
@@ -138,6 +141,18 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     spawn: options.services.spawn,
     store: options.services.sessions.store,
   });
+  taskRoutes(app, {
+    tasks: options.services.tasks,
+    lifecycle: options.services.lifecycle,
+    reader: options.services.taskReader,
+    workspaces: options.services.workspaces,
+  });
+  schedulerRoutes(app, {
+    scheduler: options.services.scheduler,
+    reader: options.services.taskReader,
+    workspaces: options.services.workspaces,
+  });
+  agentTaskRoutes(app, { leases: options.services.leases, store: options.services.sessions.store });
   notImplementedRoutes(app, implemented);
 
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () =>

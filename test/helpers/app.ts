@@ -34,7 +34,7 @@ export async function startTestApp(
   const store = await openStore({ location: options.database ?? join(home, 'agh.db') });
   const logger = pino({ level: process.env.AGH_TEST_LOG ?? 'silent' });
   let url = '';
-  const services = createServices({
+  const services = await createServices({
     store,
     clock,
     home,

@@ -29,19 +29,24 @@ export interface AgentRouteDeps {
   store: SessionStore;
 }
 
-export function agentRoutes(app: ZodApp, deps: AgentRouteDeps): void {
-  const caller = (request: FastifyRequest): Promise<AgentCaller> => {
+/** Resolves the session behind an /api/agent/* request (its token, or the operator's plus headers). */
+export function agentCaller(store: SessionStore): (request: FastifyRequest) => Promise<AgentCaller> {
+  return (request) => {
     if (!request.principal) throw new AppError('unauthorized', 'missing credentials');
     const header = (name: string) => {
       const value = request.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    return resolveAgentCaller(deps.store, request.principal, {
+    return resolveAgentCaller(store, request.principal, {
       ...optional('sessionId', header('x-agh-session-id')),
       ...optional('agent', header('x-agh-agent')),
       ...optional('workspaceId', header('x-agh-workspace-id')),
     });
   };
+}
+
+export function agentRoutes(app: ZodApp, deps: AgentRouteDeps): void {
+  const caller = agentCaller(deps.store);
 
   app.get(
     '/api/agent/me',

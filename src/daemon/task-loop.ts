@@ -1,0 +1,46 @@
+// The task kernel's background loop: boot recovery before the first claim, then every interval the
+// lease sweep (all expired leases, batch by batch) and one step of the starvation ladder.
+import type { Logger } from 'pino';
+import type { SessionManager } from '../sessions/index.ts';
+import type { SchedulerService } from '../tasks/scheduler.ts';
+
+export const DEFAULT_SWEEP_INTERVAL_SECONDS = 15;
+const SWEEP_BATCH = 100;
+
+export interface TaskLoop {
+  stop(): Promise<void>;
+}
+
+export async function startTaskLoop(deps: {
+  scheduler: SchedulerService;
+  sessions: SessionManager;
+  logger: Logger;
+  intervalSeconds: number;
+}): Promise<TaskLoop> {
+  const { scheduler, sessions, logger } = deps;
+  await scheduler.recoverAtBoot({
+    liveHere: (id) => sessions.isLiveHere(id),
+    ownedHere: async (id) => (await sessions.store.get(id))?.owner === sessions.owner,
+  });
+  let running: Promise<void> | undefined;
+  const tick = () => {
+    running ??= (async () => {
+      try {
+        while ((await scheduler.sweep()) === SWEEP_BATCH);
+        await scheduler.escalate();
+      } catch (err) {
+        logger.error({ err }, 'task sweep failed; it runs again next interval');
+      } finally {
+        running = undefined;
+      }
+    })();
+  };
+  const timer = setInterval(tick, deps.intervalSeconds * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

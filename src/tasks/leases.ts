@@ -1,0 +1,402 @@
+// Leases (tasks.md §3.3, §3.4): a session claims the next eligible run, keeps it alive, and completes,
+// fails or releases it. Each claim gets a fresh token whose SHA-256 is the claim's identity; the
+// token itself is never stored or shown. Every lease write is a compare-and-swap on that hash, so a
+// holder whose lease was released, expired or reclaimed is refused and never overwrites a newer one.
+import { AppError } from '../lib/errors.ts';
+import { newClaimToken, sha256Hex } from '../lib/ids.ts';
+import { autoEnqueueDependents } from './auto-enqueue.ts';
+import type { TaskKernel } from './kernel.ts';
+import { sessionActor } from './kernel.ts';
+import type { RunRecord, TaskRecord } from './records.ts';
+import { toJson } from './records.ts';
+import { isActiveRun } from './types.ts';
+import type { Unit } from './unit.ts';
+import { checkLeaseSeconds, checkMetadata, checkResult } from './validate.ts';
+import type { CoordinationChannelView } from './views.ts';
+
+/** The session asking, as the identity check resolved it. */
+export interface LeaseCaller {
+  sessionId: string;
+  agentName: string;
+  workspaceId: string | null;
+  channel: string | null;
+}
+
+export interface ClaimNextInput {
+  workspace_id?: string | undefined;
+  required_capabilities?: string[] | undefined;
+  priority_min?: number | undefined;
+  lease_seconds?: number | undefined;
+  wait?: boolean | undefined;
+}
+
+export interface Claim {
+  task: TaskRecord;
+  run: RunRecord;
+  channel: CoordinationChannelView | undefined;
+}
+
+const WAKE_TYPES = new Set([
+  'task.run_enqueued',
+  'task.run_released',
+  'task.run_lease_expired',
+  'task.run_operator_retry',
+  'task.run_recovered_from_attention',
+  'task.resumed',
+  'task.approved',
+  'task.updated',
+  'task.dependency_removed',
+  'task.run_completed',
+  'task.run_failed',
+  'task.run_canceled',
+]);
+
+export class LeaseService {
+  readonly #kernel: TaskKernel;
+  readonly #waiters = new Set<() => void>();
+  #closed = false;
+
+  constructor(kernel: TaskKernel) {
+    this.#kernel = kernel;
+    // Anything that may have made work claimable wakes the long polls; they try again.
+    kernel.bus.subscribe((event) => {
+      if (WAKE_TYPES.has(event.type)) this.wakeWaiters();
+    });
+  }
+
+  /** Wakes every claim-next long poll (new work, a resumed scheduler, shutdown). */
+  wakeWaiters(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /** Ends every long poll: they answer "nothing to claim" at once. */
+  close(): void {
+    this.#closed = true;
+    this.wakeWaiters();
+  }
+
+  async claimNext(
+    caller: LeaseCaller,
+    input: ClaimNextInput,
+    signal?: AbortSignal,
+  ): Promise<Claim | undefined> {
+    const leaseSeconds = checkLeaseSeconds(input.lease_seconds);
+    if (input.priority_min !== undefined && !Number.isInteger(input.priority_min)) {
+      throw new AppError(
+        'task_invalid',
+        'priority_min must be an integer (low 10, medium 20, high 30, urgent 40)',
+      );
+    }
+    const requested = input.workspace_id?.trim() ?? '';
+    if (requested !== '' && requested !== caller.workspaceId) {
+      throw new AppError(
+        'identity_unauthorized',
+        `this session works in workspace "${caller.workspaceId ?? '(none)'}"; it cannot claim work of "${requested}"`,
+      );
+    }
+    for (;;) {
+      // Registered before the attempt, so work enqueued while it runs still wakes this poll.
+      let woken = false;
+      let wake: () => void = () => {
+        woken = true;
+      };
+      const waiter = () => wake();
+      if (input.wait) this.#waiters.add(waiter);
+      try {
+        const claim = await this.#tryClaim(
+          caller,
+          { ...input, workspaceOnly: requested !== '' },
+          leaseSeconds,
+        );
+        if (claim || !input.wait || this.#closed || signal?.aborted) return claim;
+        if (!woken) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            signal?.addEventListener('abort', () => resolve(), { once: true });
+          });
+        }
+        if (this.#closed || signal?.aborted) return undefined;
+      } finally {
+        this.#waiters.delete(waiter);
+      }
+    }
+  }
+
+  async #tryClaim(
+    caller: LeaseCaller,
+    input: ClaimNextInput & { workspaceOnly: boolean },
+    leaseSeconds: number,
+  ): Promise<Claim | undefined> {
+    const actor = sessionActor(caller.sessionId, 'claim_next');
+    return this.#kernel.write(actor, async (unit) => {
+      if ((await unit.q.scheduler.get()).paused) return undefined;
+      const session = await unit.q.runs.sessionState(caller.sessionId);
+      if (!session || session.state !== 'active' || session.agent_name !== caller.agentName) {
+        throw new AppError(
+          'identity_unauthorized',
+          `session "${caller.sessionId}" is not active; it cannot claim work`,
+        );
+      }
+      const held = (await unit.q.runs.activeOfSession(caller.sessionId)).filter(
+        (r) => r.lease_until === null || r.lease_until > unit.now,
+      );
+      if (held.length > 0) {
+        throw new AppError(
+          'active_run_lease',
+          `active run lease exists: session "${caller.sessionId}" holds run "${held[0]!.id}"; complete, fail or release it first`,
+          { evidence: { run_id: held[0]!.id } },
+        );
+      }
+      const candidate = await unit.q.runs.claimCandidate({
+        now: unit.now,
+        sessionId: caller.sessionId,
+        agentName: caller.agentName,
+        workspaceId: caller.workspaceId,
+        workspaceOnly: input.workspaceOnly,
+        channel: caller.channel,
+        priorityMin: input.priority_min ?? null,
+      });
+      if (!candidate) return undefined;
+      const hash = `sha256:${sha256Hex(newClaimToken())}`;
+      const leaseUntil = new Date(Date.parse(unit.now) + leaseSeconds * 1000).toISOString();
+      const claimedBy = { kind: 'agent_session' as const, ref: caller.sessionId };
+      const ok = await unit.q.runs.update(
+        candidate.id,
+        {
+          status: 'claimed',
+          claimed_by_kind: claimedBy.kind,
+          claimed_by_ref: claimedBy.ref,
+          session_id: caller.sessionId,
+          claim_token_hash: hash,
+          lease_until: leaseUntil,
+          heartbeat_at: unit.now,
+          claimed_at: unit.now,
+          started_at: null,
+          ended_at: null,
+          error: null,
+          result: null,
+        },
+        { status: 'queued' },
+      );
+      if (!ok) return undefined;
+      const taskStatus = await unit.reconcile(candidate.task_id);
+      unit.emit(
+        candidate.task_id,
+        'task.run_claimed',
+        {
+          status: 'claimed',
+          task_status: taskStatus,
+          claimed_by: claimedBy,
+          claim_token_hash: hash,
+          lease_until: leaseUntil,
+        },
+        candidate.id,
+      );
+      const run = await unit.run(candidate.id);
+      const task = await unit.fresh(candidate.task_id);
+      return { task, run, channel: coordinationChannel(task, run) };
+    });
+  }
+
+  async heartbeat(
+    caller: LeaseCaller,
+    runId: string,
+    input: { lease_seconds?: number | undefined },
+  ): Promise<RunRecord> {
+    const leaseSeconds = checkLeaseSeconds(input.lease_seconds);
+    return this.#fenced(caller, runId, 'heartbeat', async (unit, run) => {
+      const leaseUntil = new Date(Date.parse(unit.now) + leaseSeconds * 1000).toISOString();
+      await this.#cas(unit, run, { lease_until: leaseUntil, heartbeat_at: unit.now });
+      const taskStatus = await unit.reconcile(run.task_id);
+      unit.emit(
+        run.task_id,
+        'task.run_lease_extended',
+        {
+          status: run.status,
+          task_status: taskStatus,
+          lease_until: leaseUntil,
+          heartbeat_at: unit.now,
+          claim_token_hash: run.claim_token_hash,
+        },
+        run.id,
+      );
+    });
+  }
+
+  async complete(caller: LeaseCaller, runId: string, input: { result?: unknown }): Promise<RunRecord> {
+    checkResult(input.result);
+    const run = await this.#fenced(caller, runId, 'complete', async (unit, current) => {
+      await this.#cas(unit, current, {
+        status: 'completed',
+        ended_at: unit.now,
+        result: toJson(input.result),
+        error: null,
+        lease_until: null,
+        heartbeat_at: null,
+      });
+      const taskStatus = await unit.reconcile(current.task_id);
+      unit.emit(
+        current.task_id,
+        'task.run_completed',
+        {
+          status: 'completed',
+          task_status: taskStatus,
+          result: input.result,
+          claim_token_hash: current.claim_token_hash,
+        },
+        current.id,
+      );
+    });
+    await autoEnqueueDependents(this.#kernel, run, sessionActor(caller.sessionId, 'auto_enqueue'));
+    return run;
+  }
+
+  async fail(
+    caller: LeaseCaller,
+    runId: string,
+    input: { error?: string | undefined; metadata?: unknown },
+  ): Promise<RunRecord> {
+    const error = input.error?.trim() ?? '';
+    if (error === '') throw new AppError('task_invalid', 'error must say what went wrong');
+    checkMetadata(input.metadata);
+    return this.#fenced(caller, runId, 'fail', async (unit, run) => {
+      await this.#cas(unit, run, {
+        status: 'failed',
+        ended_at: unit.now,
+        error,
+        result: null,
+        lease_until: null,
+        heartbeat_at: null,
+      });
+      const taskStatus = await unit.reconcile(run.task_id);
+      unit.emit(
+        run.task_id,
+        'task.run_failed',
+        {
+          status: 'failed',
+          task_status: taskStatus,
+          error,
+          metadata: input.metadata,
+          claim_token_hash: run.claim_token_hash,
+        },
+        run.id,
+      );
+    });
+  }
+
+  async release(
+    caller: LeaseCaller,
+    runId: string,
+    input: { reason?: string | undefined },
+  ): Promise<RunRecord> {
+    return this.#fenced(caller, runId, 'release', async (unit, run) => {
+      await this.#cas(unit, run, requeue());
+      const taskStatus = await unit.reconcile(run.task_id);
+      unit.emit(
+        run.task_id,
+        'task.run_released',
+        {
+          previous_status: run.status,
+          status: 'queued',
+          task_status: taskStatus,
+          reason: input.reason,
+          session_id: caller.sessionId,
+        },
+        run.id,
+      );
+    });
+  }
+
+  /**
+   * Finds the caller's lease on `runId` (tasks.md §3.4 table) and runs `write` on it, inside one
+   * transaction. Returns the run as written.
+   */
+  async #fenced(
+    caller: LeaseCaller,
+    runId: string,
+    action: string,
+    write: (unit: Unit, run: RunRecord) => Promise<void>,
+  ): Promise<RunRecord> {
+    return this.#kernel.write(sessionActor(caller.sessionId, action), async (unit) => {
+      const handles = await unit.q.runs.leasedBySession(caller.sessionId);
+      const live = handles.filter(
+        (r) => isActiveRun(r.status) && r.lease_until !== null && r.lease_until > unit.now,
+      );
+      const target = handles.find((r) => r.id === runId);
+      if (live.length > 1) {
+        throw new AppError(
+          'lease_already_held',
+          `AUTONOMY_LEASE_ALREADY_HELD: session "${caller.sessionId}" holds ${live.length} leases`,
+        );
+      }
+      if (!target) {
+        if (live.length === 1) {
+          throw new AppError(
+            'lease_foreign_run',
+            `AUTONOMY_FOREIGN_RUN: run "${runId}" is not leased by this session; it holds "${live[0]!.id}"`,
+          );
+        }
+        if (!(await unit.q.runs.get(runId)))
+          throw new AppError('run_not_found', `task run "${runId}" not found`);
+        throw new AppError(
+          'no_active_lease',
+          `AUTONOMY_NO_ACTIVE_LEASE: session "${caller.sessionId}" holds no lease on run "${runId}"`,
+          {
+            suggestedCommand: 'agh task next',
+          },
+        );
+      }
+      if (!live.includes(target)) {
+        throw new AppError(
+          'lease_expired',
+          `AUTONOMY_LEASE_EXPIRED: the lease on run "${runId}" is over (${target.status}${isActiveRun(target.status) ? `, lease ended ${target.lease_until}` : ''})`,
+        );
+      }
+      await write(unit, target);
+      await unit.flush();
+      return unit.run(runId);
+    });
+  }
+
+  /** The fenced write: applies only while the run still carries this claim, so a stale holder never wins. */
+  async #cas(unit: Unit, run: RunRecord, set: Parameters<Unit['q']['runs']['update']>[1]): Promise<void> {
+    const ok = await unit.q.runs.update(run.id, set, { status: run.status, claimHash: run.claim_token_hash });
+    if (!ok)
+      throw new AppError(
+        'claim_token_invalid',
+        `invalid claim token: run "${run.id}" was claimed again or changed`,
+      );
+  }
+}
+
+/** Back to the queue, same run and attempt, every trace of the old owner cleared. */
+export function requeue() {
+  return {
+    status: 'queued',
+    claimed_by_kind: null,
+    claimed_by_ref: null,
+    session_id: null,
+    claim_token_hash: null,
+    lease_until: null,
+    heartbeat_at: null,
+    claimed_at: null,
+    started_at: null,
+    ended_at: null,
+    error: null,
+    result: null,
+  } as const;
+}
+
+export function coordinationChannel(task: TaskRecord, run: RunRecord): CoordinationChannelView | undefined {
+  if (!run.coordination_channel_id) return undefined;
+  return {
+    id: run.coordination_channel_id,
+    channel: run.coordination_channel_id,
+    display_name: `${task.title} (${run.id})`,
+    purpose: 'task_run_coordination',
+    ...(task.workspace_id && { workspace_id: task.workspace_id }),
+    task_id: task.id,
+    run_id: run.id,
+    allowed_message_kinds: ['status', 'request', 'reply', 'blocker', 'handoff', 'result', 'review_request'],
+  };
+}
