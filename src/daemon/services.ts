@@ -12,7 +12,9 @@ import { SoulService } from '../souls/service.ts';
 import { TaskKernel } from '../tasks/kernel.ts';
 import { LeaseService } from '../tasks/leases.ts';
 import { TaskLifecycle } from '../tasks/lifecycle.ts';
+import { Inspector } from '../tasks/inspect.ts';
 import { TaskReader } from '../tasks/reader.ts';
+import { RunOperations } from '../tasks/run-ops.ts';
 import { SchedulerService } from '../tasks/scheduler.ts';
 import { TaskService } from '../tasks/service.ts';
 import type { FileConfig } from './config-file.ts';
@@ -30,6 +32,8 @@ export interface Services {
   taskReader: TaskReader;
   leases: LeaseService;
   scheduler: SchedulerService;
+  runs: RunOperations;
+  inspector: Inspector;
 }
 
 export interface ServiceDeps {
@@ -106,6 +110,21 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     },
     () => leases.wakeWaiters(),
   );
+  const runs = new RunOperations(kernel, lifecycle, sessions.store);
+  const inspector = new Inspector(kernel, taskReader, {
+    get: (id) => sessions.store.get(id),
+    countActive: (workspaceId) => sessions.store.countLive(workspaceId ? { workspace_id: workspaceId } : {}),
+  });
+  const stopGraceMs = (file.sessions?.stop_grace_seconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000;
+  lifecycle.attachSessions({
+    graceMs: stopGraceMs,
+    isLive: (id) => sessions.isLiveHere(id),
+    stopForCanceledRun: async (run, reason) => {
+      if (run.session_id && sessions.isLiveHere(run.session_id)) {
+        await sessions.stop(run.session_id, 'user_canceled', `its task run ${run.id} ended: ${reason}`);
+      }
+    },
+  });
   return {
     workspaces,
     sessions,
@@ -119,5 +138,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     taskReader,
     leases,
     scheduler,
+    runs,
+    inspector,
   };
 }

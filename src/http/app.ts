@@ -23,7 +23,9 @@ import { notImplementedRoutes } from './routes/not-implemented.ts';
 import { agentRoutes } from './routes/agent.ts';
 import { agentTaskRoutes } from './routes/agent-tasks.ts';
 import { sessionRoutes } from './routes/sessions.ts';
+import { runRoutes } from './routes/runs.ts';
 import { schedulerRoutes } from './routes/scheduler.ts';
+import { taskStreamRoute } from './routes/task-stream.ts';
 import { statusRoutes } from './routes/status.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { workspaceRoutes } from './routes/workspaces.ts';
@@ -146,6 +148,13 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     lifecycle: options.services.lifecycle,
     reader: options.services.taskReader,
     workspaces: options.services.workspaces,
+  });
+  taskStreamRoute(app, { kernel: options.services.kernel, reader: options.services.taskReader });
+  runRoutes(app, {
+    runs: options.services.runs,
+    reader: options.services.taskReader,
+    inspector: options.services.inspector,
+    sessions: options.services.sessions.store,
   });
   schedulerRoutes(app, {
     scheduler: options.services.scheduler,

@@ -115,6 +115,16 @@ export class RunRows {
     return rows.map(runFromRow);
   }
 
+  /** The run a retry or recover created from `id`, if any. */
+  async retryOf(id: string): Promise<RunRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('task_runs')
+      .selectAll()
+      .where('previous_run_id', '=', id)
+      .executeTakeFirst();
+    return row ? runFromRow(row) : undefined;
+  }
+
   /** The live state of a session, read in the claim's own transaction. */
   async sessionState(sessionId: string): Promise<{ state: string; agent_name: string } | undefined> {
     return this.#db

@@ -1,0 +1,303 @@
+// Run routes: /api/task-runs/{id}/* (contract tag TaskRuns: detail and the manual path) and
+// /api/runs/* (tag Runs: operator overrides and inspection), plus task inspection.
+import { z } from 'zod';
+import { toEnvelope } from '../../lib/errors.ts';
+import type { Inspector } from '../../tasks/inspect.ts';
+import { operator } from '../../tasks/kernel.ts';
+import type { TaskReader } from '../../tasks/reader.ts';
+import type { RunOperations, SessionDirectory } from '../../tasks/run-ops.ts';
+import { runActivity, runView, summaryView } from '../../tasks/views.ts';
+import type { ZodApp } from '../app.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import {
+  AttachSessionRequestSchema,
+  BulkRunActionRequestSchema,
+  BulkRunResultSchema,
+  CompleteRunRequestSchema,
+  FailRunRequestSchema,
+  IdempotentActionRequestSchema,
+  InspectionReportSchema,
+  MetadataRequestSchema,
+  ReasonOptionalActionRequestSchema,
+  ReasonRequiredActionRequestSchema,
+  TaskIdParamsSchema,
+  TaskRunDetailSchema,
+  TaskRunIdParamsSchema,
+  TaskRunSchema,
+} from '../schemas/tasks.ts';
+import { TASK_ROUTE_CONFIG } from './tasks.ts';
+
+const E = ErrorResponseSchema;
+const ERRORS = { 404: E, 409: E, 422: E, 503: E, ...COMMON_ERRORS } as const;
+const RunEnvelope = z.object({ run: TaskRunSchema });
+const RetryEnvelope = z.object({ previous_run: TaskRunSchema, run: TaskRunSchema });
+const InspectEnvelope = z.object({ inspect: InspectionReportSchema });
+
+export interface RunRouteDeps {
+  runs: RunOperations;
+  reader: TaskReader;
+  inspector: Inspector;
+  sessions: SessionDirectory;
+}
+
+export function runRoutes(app: ZodApp, deps: RunRouteDeps): void {
+  const { runs } = deps;
+  const config = TASK_ROUTE_CONFIG;
+  const taskRuns = ['TaskRuns'];
+  const overrides = ['Runs'];
+
+  app.get(
+    '/api/task-runs/:id',
+    {
+      config,
+      schema: {
+        operationId: 'getTaskRun',
+        tags: taskRuns,
+        summary: 'A run together with its task, bound session and activity',
+        params: TaskRunIdParamsSchema,
+        response: { 200: z.object({ run: TaskRunDetailSchema }), ...ERRORS },
+      },
+    },
+    async (request) => {
+      const run = await deps.reader.run(request.params.id);
+      const task = await deps.reader.task(run.task_id);
+      const session = run.session_id ? await deps.sessions.get(run.session_id) : undefined;
+      const lastEvent = (await deps.reader.timeline(task.id, 0, 0))
+        .filter((e) => e.run?.id === run.id)
+        .at(-1);
+      return {
+        run: {
+          run: runView(run),
+          task: summaryView(task),
+          ...(session && {
+            session: {
+              session_id: session.id,
+              ...(session.name && { name: session.name }),
+              agent_name: session.agent_name,
+              workspace_id: session.workspace_id,
+              ...(session.channel && { channel: session.channel }),
+              state: session.state,
+              created_at: session.created_at,
+              updated_at: session.updated_at,
+            },
+          }),
+          // Token and cost totals need provider usage reports, which agents do not send yet: null.
+          summary: {
+            input_tokens: null,
+            output_tokens: null,
+            total_tokens: null,
+            turn_count: null,
+            tool_call_count: null,
+            total_cost: null,
+            cost_currency: null,
+            ...(lastEvent && { last_event_type: lastEvent.event_type }),
+            last_activity_at: [runActivity(run), session?.last_activity_at ?? ''].sort().at(-1)!,
+          },
+        },
+      };
+    },
+  );
+
+  const simple = (
+    path: string,
+    operationId: string,
+    summary: string,
+    body: z.ZodType,
+    action: (id: string, body: any) => Promise<Parameters<typeof runView>[0]>,
+  ) =>
+    app.post(
+      path,
+      {
+        config,
+        schema: {
+          operationId,
+          tags: taskRuns,
+          summary,
+          params: TaskRunIdParamsSchema,
+          body,
+          response: { 200: RunEnvelope, ...ERRORS },
+        },
+      },
+      async (request) => ({ run: runView(await action(request.params.id, request.body ?? {})) }),
+    );
+
+  simple(
+    '/api/task-runs/:id/claim',
+    'claimTaskRun',
+    'Claim a queued run by hand (no lease, no token)',
+    IdempotentActionRequestSchema.nullish(),
+    (id) => runs.claim(id, operator('claim_run')),
+  );
+  simple(
+    '/api/task-runs/:id/start',
+    'startTaskRun',
+    'Start a claimed run: the daemon starts a session for it, then the run is running',
+    IdempotentActionRequestSchema.nullish(),
+    (id) => runs.start(id, operator('start_run')),
+  );
+  simple(
+    '/api/task-runs/:id/attach-session',
+    'attachTaskRunSession',
+    'Bind an active session to a claimed run',
+    AttachSessionRequestSchema,
+    (id, body) => runs.attachSession(id, body.session_id, operator('attach_session')),
+  );
+  simple(
+    '/api/task-runs/:id/complete',
+    'completeTaskRun',
+    'Mark a running run completed (runs leased through claim-next are completed by their holder)',
+    CompleteRunRequestSchema.nullish(),
+    (id, body) => runs.complete(id, body, operator('complete_run')),
+  );
+  simple(
+    '/api/task-runs/:id/fail',
+    'failTaskRun',
+    'Mark a starting or running run failed',
+    FailRunRequestSchema,
+    (id, body) => runs.fail(id, body, operator('fail_run')),
+  );
+  simple(
+    '/api/task-runs/:id/cancel',
+    'cancelTaskRun',
+    'Abort one run (its task becomes canceled)',
+    ReasonOptionalActionRequestSchema.nullish(),
+    (id, body) => runs.cancel(id, body, operator('cancel_run')),
+  );
+
+  const FORCE_ERRORS = { 403: E, 429: E, ...ERRORS } as const;
+
+  app.post(
+    '/api/runs/:id/release',
+    {
+      config,
+      schema: {
+        operationId: 'forceReleaseTaskRun',
+        tags: overrides,
+        summary: 'Operator override: take a claimed run back to the queue (same run, same attempt)',
+        params: TaskRunIdParamsSchema,
+        body: ReasonOptionalActionRequestSchema.nullish(),
+        response: { 200: RunEnvelope, ...FORCE_ERRORS },
+      },
+    },
+    async (request) => ({
+      run: runView(await runs.forceRelease(request.params.id, request.body ?? {}, operator('force_release'))),
+    }),
+  );
+
+  app.post(
+    '/api/runs/:id/fail',
+    {
+      config,
+      schema: {
+        operationId: 'forceFailTaskRun',
+        tags: overrides,
+        summary: 'Operator override: fail a queued or claimed run (a reason is required)',
+        params: TaskRunIdParamsSchema,
+        body: ReasonRequiredActionRequestSchema,
+        response: { 200: RunEnvelope, ...FORCE_ERRORS },
+      },
+    },
+    async (request) => ({
+      run: runView(await runs.forceFail(request.params.id, request.body, operator('force_fail'))),
+    }),
+  );
+
+  app.post(
+    '/api/runs/:id/retry',
+    {
+      config,
+      schema: {
+        operationId: 'retryTaskRun',
+        tags: overrides,
+        summary: 'Queue a new attempt after a failed run',
+        params: TaskRunIdParamsSchema,
+        body: MetadataRequestSchema.nullish(),
+        response: { 201: RetryEnvelope, ...FORCE_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { previous, run } = await runs.retry(request.params.id, request.body ?? {}, operator('retry'));
+      return reply.status(201).send({ previous_run: runView(previous), run: runView(run) });
+    },
+  );
+
+  app.post(
+    '/api/runs/:id/recover',
+    {
+      config,
+      schema: {
+        operationId: 'recoverTaskRun',
+        tags: overrides,
+        summary: 'Replace a run stuck in needs_attention with a fresh attempt',
+        params: TaskRunIdParamsSchema,
+        body: ReasonOptionalActionRequestSchema.nullish(),
+        response: { 201: RetryEnvelope, ...FORCE_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const { previous, run } = await runs.recover(
+        request.params.id,
+        request.body ?? {},
+        operator('recover'),
+      );
+      return reply.status(201).send({ previous_run: runView(previous), run: runView(run) });
+    },
+  );
+
+  for (const action of ['release', 'fail'] as const) {
+    app.post(
+      `/api/runs/bulk/${action}`,
+      {
+        config,
+        schema: {
+          operationId: action === 'release' ? 'bulkForceReleaseTaskRuns' : 'bulkForceFailTaskRuns',
+          tags: overrides,
+          summary: `Operator override: ${action} up to 50 runs; each row reports its own outcome`,
+          body: BulkRunActionRequestSchema,
+          response: { 200: z.object({ results: z.array(BulkRunResultSchema) }), ...FORCE_ERRORS },
+        },
+      },
+      async (request) => {
+        const results = await runs.bulk(action, request.body, operator(`bulk_${action}`));
+        return {
+          results: results.map((r) => ({
+            run_id: r.run_id,
+            ok: r.ok,
+            ...(r.run && { run: runView(r.run) }),
+            ...(r.error && { error: toEnvelope(r.error, `${request.id}-${r.run_id}`) }),
+          })),
+        };
+      },
+    );
+  }
+
+  app.get(
+    '/api/runs/:id/inspect',
+    {
+      config,
+      schema: {
+        operationId: 'inspectRun',
+        tags: overrides,
+        summary: 'Troubleshooting snapshot of a run with its task, bound session and scheduler state',
+        params: TaskRunIdParamsSchema,
+        response: { 200: InspectEnvelope, ...ERRORS },
+      },
+    },
+    async (request) => ({ inspect: await deps.inspector.run(request.params.id) }),
+  );
+
+  app.get(
+    '/api/tasks/:id/inspect',
+    {
+      config,
+      schema: {
+        operationId: 'inspectTask',
+        tags: ['Tasks'],
+        summary: 'Troubleshooting snapshot of a task and its current run',
+        params: TaskIdParamsSchema,
+        response: { 200: InspectEnvelope, ...ERRORS },
+      },
+    },
+    async (request) => ({ inspect: await deps.inspector.task(request.params.id) }),
+  );
+}

@@ -1,0 +1,554 @@
+// Operator paths on single runs (tasks.md §3.5, §3.7): the manual claim/start/attach/complete/fail/
+// cancel of /api/task-runs, and the overrides of /api/runs (force release and fail, retry, recover,
+// bulk). Leased runs stay the lease holder's: a human can cancel or force them, never complete them.
+import { AppError } from '../lib/errors.ts';
+import type { SessionRecord } from '../sessions/types.ts';
+import { enqueueRun } from './enqueue.ts';
+import type { TaskKernel } from './kernel.ts';
+import { requeue } from './leases.ts';
+import { cancelRun, type RunSessionControl, type TaskLifecycle } from './lifecycle.ts';
+import type { RunRecord, TaskRecord } from './records.ts';
+import { toJson } from './records.ts';
+import { type Actor, isTerminalRun, LIMITS } from './types.ts';
+import type { Unit } from './unit.ts';
+import { checkMetadata, checkResult } from './validate.ts';
+
+/** The Go zero time: what a manual claim reports as its lease_until (it has no lease). */
+const NO_LEASE = '0001-01-01T00:00:00Z';
+
+/** How a run gets a session of its own (the dispatcher provides it). */
+export interface RunSessionStarter {
+  /** Starts a dedicated session for the run and returns its id. */
+  startFor(task: TaskRecord, run: RunRecord): Promise<string>;
+  /** The run is running with that session bound: make the session work on it. */
+  drive(runId: string): void;
+}
+
+export interface SessionDirectory {
+  get(id: string): Promise<SessionRecord | undefined>;
+}
+
+export interface ForceInput {
+  reason?: string | undefined;
+  metadata?: unknown;
+}
+
+export interface BulkResult {
+  run_id: string;
+  ok: boolean;
+  run?: RunRecord;
+  error?: AppError;
+}
+
+export class RunOperations {
+  readonly #kernel: TaskKernel;
+  readonly #lifecycle: TaskLifecycle;
+  readonly #sessions: SessionDirectory;
+  #control: RunSessionControl | undefined;
+  #starter: RunSessionStarter | undefined;
+
+  constructor(kernel: TaskKernel, lifecycle: TaskLifecycle, sessions: SessionDirectory) {
+    this.#kernel = kernel;
+    this.#lifecycle = lifecycle;
+    this.#sessions = sessions;
+  }
+
+  attach(control: RunSessionControl, starter: RunSessionStarter): void {
+    this.#control = control;
+    this.#starter = starter;
+  }
+
+  async claim(id: string, actor: Actor): Promise<RunRecord> {
+    return this.#kernel.write(actor, async (unit) => {
+      const run = await unit.run(id);
+      const task = await unit.task(run.task_id);
+      assertExecutable(task);
+      if (task.owner?.kind === 'pool') {
+        throw new AppError(
+          'task_transition_invalid',
+          `task "${task.id}" belongs to the pool of agent "${task.owner.ref}"; its runs are claimed through claim-next`,
+        );
+      }
+      if (task.owner?.kind === 'agent_session' && actor.sessionId !== task.owner.ref) {
+        throw new AppError(
+          'task_transition_invalid',
+          `task "${task.id}" belongs to session "${task.owner.ref}"`,
+        );
+      }
+      if (run.status !== 'queued') throw transition(run, 'claimed');
+      await unit.q.runs.update(
+        id,
+        {
+          status: 'claimed',
+          claimed_by_kind: actor.actor.kind,
+          claimed_by_ref: actor.actor.ref,
+          claimed_at: unit.now,
+        },
+        { status: 'queued' },
+      );
+      const taskStatus = await unit.reconcile(task.id);
+      unit.emit(
+        task.id,
+        'task.run_claimed',
+        { status: 'claimed', task_status: taskStatus, claimed_by: actor.actor, lease_until: NO_LEASE },
+        id,
+      );
+      return unit.run(id);
+    });
+  }
+
+  /**
+   * Claimed → starting → (a dedicated session starts and is bound) → running; starting with a bound
+   * session → running. If the session cannot start, the run fails and the error is returned.
+   */
+  async start(id: string, actor: Actor): Promise<RunRecord> {
+    const begun = await this.#kernel.write(actor, async (unit) => {
+      const run = await unit.run(id);
+      const task = await unit.task(run.task_id);
+      if (run.status === 'starting') {
+        if (!run.session_id)
+          throw new AppError(
+            'task_transition_invalid',
+            `task run "${id}" is starting without a session; attach one first`,
+          );
+        await this.#markRunning(unit, run);
+        return { run: await unit.run(id), task, needsSession: false };
+      }
+      if (run.status !== 'claimed') throw transition(run, 'starting');
+      assertExecutable(task);
+      await unit.q.runs.update(id, { status: 'starting' }, { status: 'claimed' });
+      const taskStatus = await unit.reconcile(task.id);
+      unit.emit(
+        task.id,
+        'task.run_starting',
+        { status: 'starting', task_status: taskStatus, session_id: run.session_id },
+        id,
+      );
+      return { run: await unit.run(id), task, needsSession: run.session_id === null };
+    });
+    if (!begun.needsSession) {
+      if (begun.run.status === 'running') this.#starter?.drive(id);
+      return begun.run;
+    }
+    if (!this.#starter)
+      throw new AppError('task_transition_invalid', 'this daemon cannot start sessions for runs');
+    let sessionId: string;
+    try {
+      sessionId = await this.#starter.startFor(begun.task, begun.run);
+    } catch (err) {
+      await this.#kernel.write(actor, async (unit) => {
+        const run = await unit.run(id);
+        if (run.status !== 'starting') return;
+        const error = `session start failed: ${(err as Error).message}`;
+        await unit.q.runs.update(id, { status: 'failed', ended_at: unit.now, error }, { status: 'starting' });
+        const taskStatus = await unit.reconcile(run.task_id);
+        unit.emit(run.task_id, 'task.run_failed', { status: 'failed', task_status: taskStatus, error }, id);
+      });
+      throw err;
+    }
+    const running = await this.#kernel.write(actor, async (unit) => {
+      const run = await unit.run(id);
+      if (run.status !== 'starting') throw transition(run, 'running');
+      await unit.q.runs.update(id, { session_id: sessionId }, { status: 'starting' });
+      unit.emit(
+        run.task_id,
+        'task.run_session_bound',
+        { status: 'starting', task_status: (await unit.task(run.task_id)).status, session_id: sessionId },
+        id,
+      );
+      await this.#markRunning(unit, { ...run, session_id: sessionId });
+      return unit.run(id);
+    });
+    this.#starter.drive(id);
+    return running;
+  }
+
+  async attachSession(id: string, sessionId: string, actor: Actor): Promise<RunRecord> {
+    const session = await this.#sessions.get(sessionId);
+    if (!session) throw new AppError('session_not_found', `session "${sessionId}" not found`);
+    if (session.state !== 'active')
+      throw new AppError('session_not_active', `session "${sessionId}" is ${session.state}`);
+    return this.#kernel.write(actor, async (unit) => {
+      const run = await unit.run(id);
+      if (run.status !== 'claimed' && run.status !== 'starting') {
+        throw new AppError(
+          'task_transition_invalid',
+          `session attach not allowed: task run "${id}" is ${run.status}`,
+        );
+      }
+      if (run.session_id)
+        throw new AppError(
+          'session_already_bound',
+          `task run "${id}" already has session "${run.session_id}"`,
+        );
+      const busy = await unit.q.runs.activeOfSession(sessionId);
+      if (busy.length > 0) {
+        throw new AppError(
+          'session_already_bound',
+          `session "${sessionId}" already works on run "${busy[0]!.id}"`,
+        );
+      }
+      await unit.q.runs.update(id, { status: 'starting', session_id: sessionId }, { status: run.status });
+      const taskStatus = await unit.reconcile(run.task_id);
+      unit.emit(
+        run.task_id,
+        'task.run_session_bound',
+        { status: 'starting', task_status: taskStatus, session_id: sessionId },
+        id,
+      );
+      return unit.run(id);
+    });
+  }
+
+  async complete(id: string, input: { result?: unknown }, actor: Actor): Promise<RunRecord> {
+    checkResult(input.result);
+    return this.#finish(id, actor, ['running'], {
+      status: 'completed',
+      set: { result: toJson(input.result), error: null },
+      payload: { result: input.result },
+    });
+  }
+
+  async fail(
+    id: string,
+    input: { error?: string | undefined; metadata?: unknown },
+    actor: Actor,
+  ): Promise<RunRecord> {
+    const error = input.error?.trim() ?? '';
+    if (error === '') throw new AppError('task_invalid', 'error must say what went wrong');
+    checkMetadata(input.metadata);
+    return this.#finish(id, actor, ['starting', 'running'], {
+      status: 'failed',
+      set: { error, result: null },
+      payload: { error, metadata: input.metadata },
+    });
+  }
+
+  async cancel(id: string, input: ForceInput, actor: Actor): Promise<RunRecord> {
+    checkMetadata(input.metadata);
+    const run = await this.#kernel.write(actor, async (unit) => {
+      const current = await unit.run(id);
+      if (!['queued', 'claimed', 'starting', 'running'].includes(current.status))
+        throw transition(current, 'canceled');
+      await cancelRun(unit, current, input, this.#control);
+      return current;
+    });
+    if (run.session_id) await this.#lifecycle.stopSessionsOf([run], input.reason ?? 'run canceled');
+    return (await this.#kernel.read.runs.get(id))!;
+  }
+
+  // ---- /api/runs overrides
+
+  async forceRelease(id: string, input: ForceInput, actor: Actor): Promise<RunRecord> {
+    checkMetadata(input.metadata);
+    return this.#kernel.write(actor, async (unit) => {
+      const run = await unit.run(id);
+      if (run.status !== 'claimed') {
+        throw new AppError(
+          'task_run_not_releasable',
+          `task run "${id}" is ${run.status}; only claimed runs can be released`,
+        );
+      }
+      await unit.q.runs.update(
+        id,
+        { ...requeue(), failure_kind: null },
+        { status: 'claimed', claimHash: run.claim_token_hash },
+      );
+      const taskStatus = await unit.reconcile(run.task_id);
+      unit.emit(
+        run.task_id,
+        'task.run_released',
+        {
+          manual: true,
+          actor_kind: actor.actor.kind,
+          actor_id: actor.actor.ref,
+          previous_status: run.status,
+          status: 'queued',
+          task_status: taskStatus,
+          reason: input.reason,
+          previous_session_id: run.session_id,
+          previous_claim_token_hash_truncated: truncatedHash(run.claim_token_hash),
+          previous_lease_until: run.lease_until,
+        },
+        id,
+      );
+      return unit.run(id);
+    });
+  }
+
+  async forceFail(id: string, input: ForceInput, actor: Actor): Promise<RunRecord> {
+    const reason = requireReason(input.reason, 'force-failing a run');
+    checkMetadata(input.metadata);
+    return this.#kernel.write(actor, (unit) => this.#forceFailIn(unit, id, reason, input.metadata, actor));
+  }
+
+  async retry(
+    id: string,
+    input: { metadata?: unknown },
+    actor: Actor,
+  ): Promise<{ previous: RunRecord; run: RunRecord }> {
+    checkMetadata(input.metadata);
+    return this.#kernel.write(actor, async (unit) => {
+      const source = await unit.run(id);
+      if (source.status !== 'failed') {
+        throw new AppError(
+          'task_run_still_active',
+          `task run "${id}" is ${source.status}; only failed runs are retried`,
+        );
+      }
+      await this.#checkChain(unit, source);
+      const { run } = await enqueueRun(unit, await unit.task(source.task_id), {
+        previousRunId: source.id,
+        networkChannel: source.network_channel,
+        metadata: input.metadata,
+        silent: true,
+      });
+      const taskStatus = (await unit.task(source.task_id)).status;
+      unit.emit(
+        source.task_id,
+        'task.run_operator_retry',
+        {
+          manual: true,
+          actor_kind: actor.actor.kind,
+          actor_id: actor.actor.ref,
+          source_run_id: source.id,
+          new_run_id: run.id,
+          task_status: taskStatus,
+        },
+        run.id,
+      );
+      return { previous: source, run };
+    });
+  }
+
+  async recover(
+    id: string,
+    input: ForceInput,
+    actor: Actor,
+  ): Promise<{ previous: RunRecord; run: RunRecord }> {
+    checkMetadata(input.metadata);
+    return this.#kernel.write(actor, async (unit) => {
+      const source = await unit.run(id);
+      if (source.status !== 'needs_attention') {
+        throw new AppError(
+          'task_run_not_recoverable',
+          `task run "${id}" is ${source.status}; only runs that need attention are recovered`,
+        );
+      }
+      await this.#checkChain(unit, source);
+      const reason = input.reason?.trim() || 'recovered by the operator';
+      await unit.q.runs.update(
+        id,
+        { status: 'failed', failure_kind: 'operator_forced', error: reason, ended_at: unit.now },
+        { status: 'needs_attention' },
+      );
+      const { run } = await enqueueRun(unit, await unit.task(source.task_id), {
+        previousRunId: source.id,
+        networkChannel: source.network_channel,
+        metadata: input.metadata,
+        silent: true,
+      });
+      const taskStatus = (await unit.task(source.task_id)).status;
+      unit.emit(
+        source.task_id,
+        'task.run_recovered_from_attention',
+        {
+          manual: true,
+          actor_kind: actor.actor.kind,
+          actor_id: actor.actor.ref,
+          source_run_id: source.id,
+          new_run_id: run.id,
+          task_status: taskStatus,
+          previous_status: 'needs_attention',
+          status: 'failed',
+          reason,
+        },
+        run.id,
+      );
+      return { previous: await unit.run(id), run };
+    });
+  }
+
+  async bulk(
+    action: 'release' | 'fail',
+    input: { run_ids: string[]; reason?: string | undefined; metadata?: unknown },
+    actor: Actor,
+  ): Promise<BulkResult[]> {
+    if (input.run_ids.some((r) => r.trim() === ''))
+      throw new AppError('task_invalid', 'run_ids must not contain blank ids');
+    const ids = [...new Set(input.run_ids.map((r) => r.trim()))];
+    if (ids.length === 0) throw new AppError('task_invalid', 'run_ids must name at least one run');
+    if (ids.length > LIMITS.bulkIds) {
+      throw new AppError('bulk_too_large', `at most ${LIMITS.bulkIds} runs per request, got ${ids.length}`);
+    }
+    if (action === 'fail') requireReason(input.reason, 'force-failing runs');
+    const results: BulkResult[] = [];
+    for (const id of ids) {
+      try {
+        const run =
+          action === 'release'
+            ? await this.forceRelease(id, { reason: input.reason }, actor)
+            : await this.forceFail(id, { reason: input.reason, metadata: input.metadata }, actor);
+        results.push({ run_id: id, ok: true, run });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        results.push({ run_id: id, ok: false, error: err });
+      }
+    }
+    return results;
+  }
+
+  async #forceFailIn(
+    unit: Unit,
+    id: string,
+    reason: string,
+    metadata: unknown,
+    actor: Actor,
+  ): Promise<RunRecord> {
+    const run = await unit.run(id);
+    if (isTerminalRun(run.status)) {
+      throw new AppError('task_run_already_terminal', `task run "${id}" is already ${run.status}`);
+    }
+    if (run.status !== 'queued' && run.status !== 'claimed') {
+      throw new AppError(
+        'task_run_still_active',
+        `task run "${id}" is ${run.status}; force-fail takes queued or claimed runs (cancel it instead)`,
+        {
+          suggestedCommand:
+            run.status === 'needs_attention' ? `agh run recover ${id}` : `agh run cancel ${id}`,
+        },
+      );
+    }
+    await unit.q.runs.update(
+      id,
+      {
+        status: 'failed',
+        failure_kind: 'operator_forced',
+        error: reason,
+        ended_at: unit.now,
+        claim_token_hash: null,
+        lease_until: null,
+        heartbeat_at: null,
+      },
+      { status: run.status },
+    );
+    const taskStatus = await unit.reconcile(run.task_id);
+    unit.emit(
+      run.task_id,
+      'task.run_operator_forced_fail',
+      {
+        manual: true,
+        actor_kind: actor.actor.kind,
+        actor_id: actor.actor.ref,
+        previous_status: run.status,
+        status: 'failed',
+        task_status: taskStatus,
+        reason,
+        session_id: run.session_id,
+        metadata,
+      },
+      id,
+    );
+    return unit.run(id);
+  }
+
+  async #checkChain(unit: Unit, source: RunRecord): Promise<void> {
+    let depth = 0;
+    for (let at: RunRecord | undefined = source; at?.previous_run_id; depth++) {
+      if (depth + 1 >= LIMITS.retryChainDepth) {
+        throw new AppError(
+          'retry_chain_too_deep',
+          `task run "${source.id}" is the end of a retry chain of ${depth + 1}; enqueue a fresh run instead`,
+        );
+      }
+      at = await unit.q.runs.get(at.previous_run_id);
+    }
+    const child = await unit.q.runs.retryOf(source.id);
+    if (child)
+      throw new AppError(
+        'task_transition_invalid',
+        `task run "${source.id}" already has retry run "${child.id}"`,
+      );
+  }
+
+  async #finish(
+    id: string,
+    actor: Actor,
+    from: readonly string[],
+    outcome: {
+      status: 'completed' | 'failed';
+      set: Record<string, unknown>;
+      payload: Record<string, unknown>;
+    },
+  ): Promise<RunRecord> {
+    const run = await this.#kernel.read.runs.get(id);
+    if (!run) throw new AppError('run_not_found', `task run "${id}" not found`);
+    if (run.claim_token_hash) {
+      throw new AppError(
+        'requires_token_fenced_completion',
+        `task run "${id}" was leased by a session; it requires token-fenced completion by its holder (cancel or force it instead)`,
+      );
+    }
+    if (!from.includes(run.status)) throw transition(run, outcome.status);
+    // The session working on the run stops first; if that fails the run is left as it was.
+    if (run.session_id && this.#control?.isLive(run.session_id)) {
+      await this.#control.stopForCanceledRun(run, `run ${outcome.status} by the operator`);
+    }
+    return this.#kernel.write(actor, async (unit) => {
+      const current = await unit.run(id);
+      if (!from.includes(current.status) || current.claim_token_hash)
+        throw transition(current, outcome.status);
+      await unit.q.runs.update(
+        id,
+        { status: outcome.status, ended_at: unit.now, lease_until: null, heartbeat_at: null, ...outcome.set },
+        { status: current.status },
+      );
+      const taskStatus = await unit.reconcile(current.task_id);
+      unit.emit(
+        current.task_id,
+        outcome.status === 'completed' ? 'task.run_completed' : 'task.run_failed',
+        { status: outcome.status, task_status: taskStatus, ...outcome.payload },
+        id,
+      );
+      return unit.run(id);
+    });
+  }
+
+  async #markRunning(unit: Unit, run: RunRecord): Promise<void> {
+    await unit.q.runs.update(run.id, { status: 'running', started_at: unit.now }, { status: 'starting' });
+    const taskStatus = await unit.reconcile(run.task_id);
+    unit.emit(
+      run.task_id,
+      'task.run_started',
+      { status: 'running', task_status: taskStatus, session_id: run.session_id },
+      run.id,
+    );
+  }
+}
+
+function assertExecutable(task: TaskRecord): void {
+  if (task.status === 'blocked' || task.status === 'draft' || task.status === 'canceled') {
+    throw new AppError(
+      'task_transition_invalid',
+      `task "${task.id}" is ${task.status}; its runs cannot be claimed or started`,
+    );
+  }
+}
+
+function transition(run: RunRecord, to: string): AppError {
+  return new AppError(
+    'task_transition_invalid',
+    `task run "${run.id}" cannot transition from "${run.status}" to "${to}"`,
+  );
+}
+
+function requireReason(reason: string | undefined, what: string): string {
+  const trimmed = reason?.trim() ?? '';
+  if (trimmed === '')
+    throw new AppError('force_op_requires_reason', `${what} needs a reason: say why in "reason"`);
+  return trimmed;
+}
+
+export function truncatedHash(hash: string | null): string | undefined {
+  return hash ? hash.replace(/^sha256:/, '').slice(0, 8) : undefined;
+}
