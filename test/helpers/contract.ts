@@ -234,3 +234,13 @@ function record(operationId: string, status: number): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   appendFileSync(join(RESULTS_DIR, `${process.pid}.jsonl`), `${JSON.stringify({ operationId, status })}\n`);
 }
+
+/** Throws unless `value` matches the contract component `name` (for payloads outside replies, e.g. SSE). */
+export function assertComponent(name: string, value: unknown): void {
+  const validate = validatorFor(`/components/schemas/${name}`);
+  if (!validate(value)) {
+    throw new Error(
+      `not a ${name}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 1000)}`,
+    );
+  }
+}

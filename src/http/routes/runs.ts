@@ -98,12 +98,12 @@ export function runRoutes(app: ZodApp, deps: RunRouteDeps): void {
     },
   );
 
-  const simple = (
+  const simple = <B extends z.ZodType>(
     path: string,
     operationId: string,
     summary: string,
-    body: z.ZodType,
-    action: (id: string, body: any) => Promise<Parameters<typeof runView>[0]>,
+    body: B,
+    action: (id: string, body: NonNullable<z.infer<B>>) => Promise<Parameters<typeof runView>[0]>,
   ) =>
     app.post(
       path,
@@ -118,7 +118,9 @@ export function runRoutes(app: ZodApp, deps: RunRouteDeps): void {
           response: { 200: RunEnvelope, ...ERRORS },
         },
       },
-      async (request) => ({ run: runView(await action(request.params.id, request.body ?? {})) }),
+      async (request) => ({
+        run: runView(await action(request.params.id, (request.body ?? {}) as NonNullable<z.infer<B>>)),
+      }),
     );
 
   simple(
