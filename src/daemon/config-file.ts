@@ -66,6 +66,16 @@ const FileSchema = z.strictObject({
       starvation_cycles: z.number().int().min(1).max(1000).optional(),
     })
     .optional(),
+  dispatcher: z
+    .strictObject({
+      // Start sessions for queued work (false: only sessions that already run take work).
+      enabled: z.boolean().optional(),
+      max_sessions: z.number().int().min(0).max(1000).optional(),
+      max_sessions_per_workspace: z.number().int().min(0).max(1000).optional(),
+      idle_stop_seconds: z.number().int().min(1).max(86_400).optional(),
+      lease_seconds: z.number().int().min(10).max(86_400).optional(),
+    })
+    .optional(),
   ...WorkspaceSections,
 });
 

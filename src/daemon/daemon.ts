@@ -71,6 +71,7 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
     await services.sessions.recover();
     taskLoop = await startTaskLoop({
       scheduler: services.scheduler,
+      dispatcher: services.dispatcher,
       sessions: services.sessions,
       logger,
       intervalSeconds: config.file.tasks?.sweep_interval_seconds ?? DEFAULT_SWEEP_INTERVAL_SECONDS,

@@ -12,6 +12,7 @@ import { SoulService } from '../souls/service.ts';
 import { TaskKernel } from '../tasks/kernel.ts';
 import { LeaseService } from '../tasks/leases.ts';
 import { TaskLifecycle } from '../tasks/lifecycle.ts';
+import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { Inspector } from '../tasks/inspect.ts';
 import { TaskReader } from '../tasks/reader.ts';
 import { RunOperations } from '../tasks/run-ops.ts';
@@ -34,6 +35,7 @@ export interface Services {
   scheduler: SchedulerService;
   runs: RunOperations;
   inspector: Inspector;
+  dispatcher: Dispatcher;
 }
 
 export interface ServiceDeps {
@@ -108,7 +110,10 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       }),
       ...(file.tasks?.starvation_cycles && { starvationCycles: file.tasks.starvation_cycles }),
     },
-    () => leases.wakeWaiters(),
+    () => {
+      leases.wakeWaiters();
+      dispatcher.poke();
+    },
   );
   const runs = new RunOperations(kernel, lifecycle, sessions.store);
   const inspector = new Inspector(kernel, taskReader, {
@@ -116,15 +121,35 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     countActive: (workspaceId) => sessions.store.countLive(workspaceId ? { workspace_id: workspaceId } : {}),
   });
   const stopGraceMs = (file.sessions?.stop_grace_seconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000;
-  lifecycle.attachSessions({
+  const control = {
     graceMs: stopGraceMs,
-    isLive: (id) => sessions.isLiveHere(id),
-    stopForCanceledRun: async (run, reason) => {
+    isLive: (id: string) => sessions.isLiveHere(id),
+    stopForCanceledRun: async (run: { id: string; session_id: string | null }, reason: string) => {
       if (run.session_id && sessions.isLiveHere(run.session_id)) {
         await sessions.stop(run.session_id, 'user_canceled', `its task run ${run.id} ended: ${reason}`);
       }
     },
+  };
+  lifecycle.attachSessions(control);
+  const dispatch = file.dispatcher ?? {};
+  const dispatcher = new Dispatcher({
+    kernel,
+    sessions,
+    leases,
+    runs,
+    workspaces,
+    logger: deps.logger,
+    settings: {
+      ...(dispatch.enabled !== undefined && { enabled: dispatch.enabled }),
+      ...(dispatch.max_sessions !== undefined && { maxSessions: dispatch.max_sessions }),
+      ...(dispatch.max_sessions_per_workspace !== undefined && {
+        maxSessionsPerWorkspace: dispatch.max_sessions_per_workspace,
+      }),
+      ...(dispatch.idle_stop_seconds !== undefined && { idleStopMs: dispatch.idle_stop_seconds * 1000 }),
+      ...(dispatch.lease_seconds !== undefined && { leaseSeconds: dispatch.lease_seconds }),
+    },
   });
+  runs.attach(control, dispatcher);
   return {
     workspaces,
     sessions,
@@ -140,5 +165,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     scheduler,
     runs,
     inspector,
+    dispatcher,
   };
 }

@@ -1,7 +1,9 @@
 // The task kernel's background loop: boot recovery before the first claim, then every interval the
-// lease sweep (all expired leases, batch by batch) and one step of the starvation ladder.
+// lease sweep (all expired leases, batch by batch), one step of the starvation ladder, and a
+// dispatcher tick (idle sessions stop, queued work gets sessions).
 import type { Logger } from 'pino';
 import type { SessionManager } from '../sessions/index.ts';
+import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { SchedulerService } from '../tasks/scheduler.ts';
 
 export const DEFAULT_SWEEP_INTERVAL_SECONDS = 15;
@@ -13,6 +15,7 @@ export interface TaskLoop {
 
 export async function startTaskLoop(deps: {
   scheduler: SchedulerService;
+  dispatcher: Dispatcher;
   sessions: SessionManager;
   logger: Logger;
   intervalSeconds: number;
@@ -28,6 +31,7 @@ export async function startTaskLoop(deps: {
       try {
         while ((await scheduler.sweep()) === SWEEP_BATCH);
         await scheduler.escalate();
+        await deps.dispatcher.tick();
       } catch (err) {
         logger.error({ err }, 'task sweep failed; it runs again next interval');
       } finally {
@@ -37,10 +41,13 @@ export async function startTaskLoop(deps: {
   };
   const timer = setInterval(tick, deps.intervalSeconds * 1000);
   timer.unref();
+  // Work left queued by the last run of the daemon gets sessions at once.
+  deps.dispatcher.poke();
   return {
     async stop() {
       clearInterval(timer);
       await running;
+      await deps.dispatcher.close();
     },
   };
 }

@@ -53,7 +53,7 @@ const WAKE_TYPES = new Set([
 
 export class LeaseService {
   readonly #kernel: TaskKernel;
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Map<() => void, LeaseCaller>();
   #closed = false;
 
   constructor(kernel: TaskKernel) {
@@ -66,13 +66,25 @@ export class LeaseService {
 
   /** Wakes every claim-next long poll (new work, a resumed scheduler, shutdown). */
   wakeWaiters(): void {
-    for (const wake of [...this.#waiters]) wake();
+    for (const wake of [...this.#waiters.keys()]) wake();
   }
 
   /** Ends every long poll: they answer "nothing to claim" at once. */
   close(): void {
     this.#closed = true;
     this.wakeWaiters();
+  }
+
+  /** A long-polling session could take a run of this task (the dispatcher then leaves it to them). */
+  hasEligibleWaiter(task: TaskRecord): boolean {
+    for (const caller of this.#waiters.values()) {
+      if (task.scope === 'workspace' && caller.workspaceId !== task.workspace_id) continue;
+      if (task.owner?.kind === 'pool' && task.owner.ref !== caller.agentName) continue;
+      if (task.owner?.kind === 'agent_session' && task.owner.ref !== caller.sessionId) continue;
+      if (task.owner && task.owner.kind !== 'pool' && task.owner.kind !== 'agent_session') continue;
+      return true;
+    }
+    return false;
   }
 
   async claimNext(
@@ -101,7 +113,7 @@ export class LeaseService {
         woken = true;
       };
       const waiter = () => wake();
-      if (input.wait) this.#waiters.add(waiter);
+      if (input.wait) this.#waiters.set(waiter, caller);
       try {
         const claim = await this.#tryClaim(
           caller,
@@ -195,6 +207,21 @@ export class LeaseService {
       const run = await unit.run(candidate.id);
       const task = await unit.fresh(candidate.task_id);
       return { task, run, channel: coordinationChannel(task, run) };
+    });
+  }
+
+  /** The holder started working: a claimed lease becomes running (the task shows in_progress). */
+  async markRunning(caller: LeaseCaller, runId: string): Promise<RunRecord> {
+    return this.#fenced(caller, runId, 'start', async (unit, run) => {
+      if (run.status !== 'claimed') return;
+      await this.#cas(unit, run, { status: 'running', started_at: unit.now });
+      const taskStatus = await unit.reconcile(run.task_id);
+      unit.emit(
+        run.task_id,
+        'task.run_started',
+        { status: 'running', task_status: taskStatus, session_id: run.session_id },
+        run.id,
+      );
     });
   }
 

@@ -40,7 +40,8 @@ export async function startTestApp(
     home,
     logger,
     apiUrl: () => url,
-    file: options.config ?? {},
+    // The dispatcher starts sessions for queued work; tests that want it turn it on.
+    file: { dispatcher: { enabled: false }, ...options.config },
   });
   const app = await buildApp({ services, operatorToken: TEST_TOKEN, dialect: store.dialect, clock, logger });
   // Agents started by tests call back over real HTTP, so the app listens on a free loopback port.
@@ -56,6 +57,7 @@ export async function startTestApp(
     services,
     url,
     async close() {
+      await services.dispatcher.close();
       await services.sessions.shutdown();
       await app.close();
       await store.close();
