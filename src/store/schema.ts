@@ -122,6 +122,7 @@ export interface TaskRunTable {
   task_id: string;
   status: string;
   attempt: number;
+  priority_weight: number;
   previous_run_id: string | null;
   failure_kind: string | null;
   claimed_by_kind: string | null;

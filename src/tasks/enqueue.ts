@@ -4,6 +4,7 @@ import { AppError } from '../lib/errors.ts';
 import { newPrefixedId } from '../lib/ids.ts';
 import { nextAttempt } from './derive.ts';
 import { type RunRecord, type TaskRecord, toJson } from './records.ts';
+import { PRIORITY_WEIGHT } from './types.ts';
 import type { Unit } from './unit.ts';
 
 export interface EnqueueOptions {
@@ -70,6 +71,7 @@ export async function enqueueRun(
     task_id: task.id,
     status: 'queued',
     attempt,
+    priority_weight: PRIORITY_WEIGHT[task.priority],
     previous_run_id: options.previousRunId ?? null,
     failure_kind: null,
     claimed_by_kind: null,

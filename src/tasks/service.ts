@@ -220,6 +220,9 @@ export class TaskService {
       }
       if (changed.length === 0) return task;
       await unit.q.tasks.update(id, { ...set, updated_at: unit.now });
+      if (input.priority !== undefined && changed.includes('priority')) {
+        await unit.q.runs.setPriority(id, PRIORITY_WEIGHT[input.priority]);
+      }
       const status = await unit.reconcile(id);
       unit.emit(id, 'task.updated', { changed_fields: changed, status });
       return unit.fresh(id);

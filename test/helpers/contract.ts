@@ -244,3 +244,19 @@ export function assertComponent(name: string, value: unknown): void {
     );
   }
 }
+
+/**
+ * Records an exercised streaming operation (server-sent events are read with fetch, not through
+ * the Api helper); its frames are checked with assertComponent.
+ */
+export function recordStream(url: string, status: number, contentType: string | null): void {
+  const op = matchOperation('GET', url);
+  if (!op) throw new Error(`GET ${url}: no such operation in the contract`);
+  const declared = Object.keys(op.spec.responses[String(status)]?.content ?? {});
+  if (!declared.some((type) => (contentType ?? '').startsWith(type))) {
+    throw new Error(
+      `GET ${url} → ${status} ${contentType}: the contract declares ${declared.join(', ') || 'no body'}`,
+    );
+  }
+  record(op.operationId, status);
+}

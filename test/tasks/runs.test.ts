@@ -93,6 +93,25 @@ describe('runs: the manual path, overrides, retry and recover, inspect', () => {
     assert.equal(claimEvent.payload.lease_until, '0001-01-01T00:00:00Z');
   });
 
+  test('a human fails a running run that has no lease: the error is recorded, attempts remain', async () => {
+    const { taskId, runId } = await queued();
+    await t.api.post(`/api/task-runs/${runId}/claim`, { body: {} });
+    const s = await insertActiveSession(t.store, ws);
+    await t.api.post(`/api/task-runs/${runId}/attach-session`, { body: { session_id: s.id } });
+    await t.api.post(`/api/task-runs/${runId}/start`, { body: {} });
+    const failed = await t.api.post(`/api/task-runs/${runId}/fail`, {
+      body: { error: 'disk full', metadata: { free: 0 } },
+    });
+    assert.equal(failed.status, 200, failed.text);
+    assert.equal(failed.body.run.status, 'failed');
+    assert.equal(failed.body.run.error, 'disk full');
+    assert.equal((await t.api.get(`/api/tasks/${taskId}`)).body.task.task.status, 'ready');
+    assert.equal(
+      (await t.api.post(`/api/task-runs/${runId}/fail`, { body: { error: 'again' } })).status,
+      409,
+    );
+  });
+
   test('leased runs are finished only by their holder; operators cancel or force them', async () => {
     await drain();
     const { taskId, runId, s } = await leased();

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/app.ts';
-import { assertComponent } from '../helpers/contract.ts';
+import { assertComponent, recordStream } from '../helpers/contract.ts';
 
 interface Frame {
   id: number;
@@ -87,7 +87,7 @@ describe('task stream', () => {
       },
     );
     assert.equal(first.status, 200);
-    assert.match(first.contentType ?? '', /text\/event-stream/);
+    recordStream(new URL(url).pathname, first.status, first.contentType);
     const events = first.frames.map((f) => `${f.data.timeline.task.title}:${f.event}`);
     assert.deepEqual(events, [
       'parent:task.created',

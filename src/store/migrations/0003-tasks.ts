@@ -63,6 +63,8 @@ export const migration0003Tasks: Migration = {
       .addColumn('task_id', 'text', (c) => c.notNull())
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('attempt', 'integer', (c) => c.notNull())
+      // The task's priority, copied so that the queue is read in claim order straight off an index.
+      .addColumn('priority_weight', 'integer', (c) => c.notNull())
       .addColumn('previous_run_id', 'text')
       .addColumn('failure_kind', 'text')
       .addColumn('claimed_by_kind', 'text')
@@ -94,10 +96,11 @@ export const migration0003Tasks: Migration = {
       .columns(['task_id', 'attempt'])
       .unique()
       .execute();
+    // Claim order (priority, then age): claim-next reads the first eligible row, it does not sort.
     await db.schema
       .createIndex('task_runs_queue_idx')
       .on('task_runs')
-      .columns(['status', 'queued_at'])
+      .expression(sql`status, priority_weight desc, queued_at, id`)
       .execute();
     await db.schema
       .createIndex('task_runs_lease_idx')

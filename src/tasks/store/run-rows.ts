@@ -172,8 +172,8 @@ export class RunRows {
       );
     } else q = q.where('t.scope', '=', 'global');
     if (c.channel !== null) q = q.where('r.coordination_channel_id', '=', c.channel);
-    if (c.priorityMin !== null) q = q.where('t.priority_weight', '>=', c.priorityMin);
-    q = q.orderBy('t.priority_weight', 'desc').orderBy('r.queued_at').orderBy('r.id').limit(1);
+    if (c.priorityMin !== null) q = q.where('r.priority_weight', '>=', c.priorityMin);
+    q = q.orderBy('r.priority_weight', 'desc').orderBy('r.queued_at').orderBy('r.id').limit(1);
     if (this.#dialect === 'postgres') q = q.forUpdate('r').skipLocked();
     const row = await q.executeTakeFirst();
     return row ? runFromRow(row) : undefined;
@@ -243,7 +243,7 @@ export class RunRows {
     const total = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
     const rows = await q
       .selectAll('r')
-      .orderBy('t.priority_weight', 'desc')
+      .orderBy('r.priority_weight', 'desc')
       .orderBy('r.queued_at')
       .orderBy('r.id')
       .limit(filter.limit)
@@ -302,6 +302,16 @@ export class RunRows {
       .limit(500)
       .execute();
     return rows.map(runFromRow);
+  }
+
+  /** Keeps the claim order of a task's queued run in step with the task's priority. */
+  async setPriority(taskId: string, weight: number): Promise<void> {
+    await this.#db
+      .updateTable('task_runs')
+      .set({ priority_weight: weight })
+      .where('task_id', '=', taskId)
+      .where('status', '=', 'queued')
+      .execute();
   }
 
   /** Counts one more starvation cycle for a queued run. */

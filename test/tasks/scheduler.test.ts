@@ -1,0 +1,116 @@
+// Scheduler controls (tasks.md §7.2): status counts, the backlog and its filters, pause/resume, and
+// drain, which waits on run events (bounded) until no claim is in flight.
+import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
+import { insertActiveSession } from '../helpers/tasks.ts';
+
+describe('scheduler: status, backlog, pause, resume, drain', () => {
+  let t: TestApp;
+  let ws: string;
+  before(async () => {
+    t = await startTestApp();
+    ws = (
+      await t.api.post('/api/workspaces', { body: { root_dir: realpathSync(scratchDir()), name: 'sched' } })
+    ).body.workspace.id;
+  });
+  after(() => t.close());
+
+  const queued = async (body: Record<string, unknown> = {}) => {
+    const task = (
+      await t.api.post('/api/tasks', { body: { scope: 'workspace', workspace: ws, title: 'q', ...body } })
+    ).body.task;
+    const run = (await t.api.post(`/api/tasks/${task.id}/start`, { body: {} })).body.run;
+    return { taskId: task.id as string, runId: run.id as string };
+  };
+
+  test('status and backlog: priority then age; paused tasks hidden unless asked; limits checked', async () => {
+    const low = await queued({ priority: 'low' });
+    t.clock.advance(1000);
+    const high = await queued({ priority: 'high' });
+    const held = await queued({ priority: 'urgent' });
+    await t.api.post(`/api/tasks/${held.taskId}/pause`, { body: { reason: 'later' } });
+    const global = await t.api.post('/api/tasks', { body: { scope: 'global', title: 'g' } });
+    await t.api.post(`/api/tasks/${global.body.task.id}/start`, { body: {} });
+
+    const status = (await t.api.get('/api/scheduler')).body.scheduler;
+    assert.equal(status.paused, false);
+    assert.equal(status.queued_run_count, 4);
+    assert.equal(status.paused_task_count, 1);
+    assert.equal(status.active_claim_count, 0);
+
+    const backlog = (await t.api.get(`/api/scheduler/backlog?workspace=sched`)).body.backlog;
+    assert.deepEqual(
+      backlog.runs.map((e: any) => e.run.id),
+      [high.runId, low.runId],
+    );
+    assert.equal(backlog.total, 2);
+    assert.equal(backlog.runs[0].task.priority, 'high');
+    const withPaused = (await t.api.get('/api/scheduler/backlog?include_paused=true&scope=workspace')).body
+      .backlog;
+    assert.equal(withPaused.runs[0].run.id, held.runId);
+    assert.equal(withPaused.runs[0].task.effective_paused, true);
+    const limited = (await t.api.get('/api/scheduler/backlog?limit=1')).body.backlog;
+    assert.equal(limited.runs.length, 1);
+    assert.equal(limited.total, 3);
+    assert.equal((await t.api.get('/api/scheduler/backlog?limit=501')).status, 422);
+    assert.equal((await t.api.get('/api/scheduler/backlog?limit=0')).status, 422);
+    t.clock.advance(121_000);
+    assert.equal(
+      (await t.api.get('/api/scheduler')).body.scheduler.starved_run_count,
+      3,
+      'paused work does not starve',
+    );
+  });
+
+  test('pause records who and why; resume clears it; both are idempotent', async () => {
+    const paused = await t.api.post('/api/scheduler/pause', { body: { reason: 'deploying' } });
+    assert.equal(paused.status, 200);
+    assert.equal(paused.body.scheduler.paused, true);
+    assert.equal(paused.body.scheduler.paused_by, 'human:local-user');
+    assert.equal(paused.body.scheduler.paused_reason, 'deploying');
+    assert.equal((await t.api.post('/api/scheduler/pause')).status, 200);
+    const resumed = await t.api.post('/api/scheduler/resume');
+    assert.equal(resumed.body.scheduler.paused, false);
+    assert.equal(resumed.body.scheduler.paused_by, undefined);
+    assert.equal((await t.api.post('/api/scheduler/resume', { body: {} })).status, 200);
+  });
+
+  test('drain: pauses, then waits for claims in flight; timeout bounds the wait; it stays paused', async () => {
+    const nothing = await t.api.post('/api/scheduler/drain', { body: {} });
+    assert.equal(nothing.status, 200, nothing.text);
+    assert.equal(nothing.body.completed, true);
+    assert.equal(nothing.body.remaining_claims, 0);
+    assert.equal(nothing.body.scheduler.paused, true);
+    await t.api.post('/api/scheduler/resume');
+
+    const s = await insertActiveSession(t.store, ws);
+    const claim = (await t.api.post('/api/agent/tasks/claim-next', { body: {}, headers: s.headers })).body
+      .claim;
+    const timedOut = await t.api.post('/api/scheduler/drain', {
+      body: { timeout_seconds: 0, reason: 'quick look' },
+    });
+    assert.equal(timedOut.body.completed, false);
+    assert.equal(timedOut.body.timed_out, true);
+    assert.equal(timedOut.body.remaining_claims, 1);
+    assert.equal(timedOut.body.scheduler.paused_reason, 'quick look');
+
+    const draining = t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 30 } });
+    await new Promise((r) => setTimeout(r, 50));
+    const done = await t.api.post(`/api/agent/tasks/${claim.run.id}/complete`, {
+      body: {},
+      headers: s.headers,
+    });
+    assert.equal(done.status, 200);
+    const drained = await draining;
+    assert.equal(drained.body.completed, true);
+    assert.equal(drained.body.remaining_claims, 0);
+    assert.equal(
+      (await t.api.post('/api/agent/tasks/claim-next', { body: {}, headers: s.headers })).status,
+      204,
+    );
+    assert.equal((await t.api.post('/api/scheduler/drain', { body: { timeout_seconds: -1 } })).status, 422);
+    await t.api.post('/api/scheduler/resume');
+  });
+});
