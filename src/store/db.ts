@@ -14,6 +14,11 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Tables>;
   dialect: Dialect;
+  /**
+   * PostgreSQL only: calls `onNotify` for every NOTIFY on `channel` (from any daemon sharing the
+   * database), reconnecting when the connection drops. Absent on SQLite, where one daemon is all.
+   */
+  listen?(channel: string, onNotify: () => void): void;
   close(): Promise<void>;
 }
 
@@ -78,7 +83,45 @@ function openPostgres(url: string): Store {
   // An idle client that loses its connection must not crash the daemon; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  const listeners = new Set<pg.Client>();
+  let closed = false;
+  const listen = (channel: string, onNotify: () => void): void => {
+    if (closed) return;
+    // A connection of its own: LISTEN is per connection and must outlive any one query.
+    const client = new pg.Client({ connectionString: url });
+    listeners.add(client);
+    let retried = false;
+    const retry = () => {
+      if (retried || closed) return;
+      retried = true;
+      listeners.delete(client);
+      void client.end().catch(() => {});
+      // Whatever was missed while disconnected is read from the log on the next notification.
+      setTimeout(() => {
+        listen(channel, onNotify);
+        onNotify();
+      }, 1000).unref();
+    };
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    client.on('error', retry);
+    client.on('end', retry);
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${channel}`))
+      .catch(retry);
+  };
+  return {
+    db,
+    dialect: 'postgres',
+    listen,
+    close: async () => {
+      closed = true;
+      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      await db.destroy();
+    },
+  };
 }
 
 async function migrate(db: Kysely<Tables>): Promise<void> {

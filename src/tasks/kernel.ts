@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import type { Store } from '../store/db.ts';
 import { TaskEventBus } from './bus.ts';
 import type { EventRecord } from './records.ts';
-import { type TaskQueries, TaskStore } from './store/index.ts';
+import { TASK_EVENTS_CHANNEL, type TaskQueries, TaskStore } from './store/index.ts';
 import type { Actor } from './types.ts';
 import { Unit } from './unit.ts';
 
@@ -27,6 +27,8 @@ export class TaskKernel {
     // Live listeners hear only what happens from now on; the past is in the log.
     const start = await store.read.events.latestSeq();
     const bus = new TaskEventBus((after, limit) => store.read.events.since(after, limit), start);
+    // Events other daemons commit (PostgreSQL) reach this daemon's streams, waiters and dispatcher.
+    deps.store.listen?.(TASK_EVENTS_CHANNEL, () => void bus.catchUp());
     return new TaskKernel(store, deps.clock, deps.logger, bus);
   }
 

@@ -70,6 +70,45 @@ forEachDialect('claims under concurrency', ({ dialect, newDatabase }) => {
     }
   });
 
+  test(
+    'two daemons on one database: a long poll on one wakes for work enqueued on the other',
+    { skip: dialect !== 'postgres' && 'PostgreSQL only: SQLite has one daemon' },
+    async () => {
+      const database = (await newDatabase())!;
+      const a = await startTestApp({ database });
+      const b = await startTestApp({ database });
+      try {
+        const ws = (
+          await a.api.post('/api/workspaces', {
+            body: { root_dir: realpathSync(scratchDir()), name: 'shared' },
+          })
+        ).body.workspace.id;
+        const s = await insertActiveSession(a.store, ws);
+        const caller: LeaseCaller = { sessionId: s.id, agentName: s.agent, workspaceId: ws, channel: null };
+        const seen: string[] = [];
+        const unsubscribe = b.services.kernel.bus.subscribe((e) => seen.push(e.type));
+        const waiting = b.services.leases.claimNext(caller, { wait: true });
+        await new Promise((r) => setTimeout(r, 100));
+        const task = await a.services.tasks.create(
+          { scope: 'workspace', workspace: ws, title: 'from A' },
+          operator('create'),
+        );
+        const { run } = await a.services.lifecycle.start(task.id, {}, operator('start'));
+        const claim = await waiting;
+        assert.equal(claim?.run.id, run.id, 'daemon B claimed what daemon A enqueued');
+        unsubscribe();
+        assert.deepEqual(
+          seen.slice(0, 2),
+          ['task.created', 'task.run_enqueued'],
+          "daemon B's live listeners heard A's events",
+        );
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    },
+  );
+
   test('racing complete, fail, release and heartbeat on one lease: exactly one terminal write wins', async () => {
     const database = await newDatabase();
     const t = await startTestApp(database ? { database } : {});

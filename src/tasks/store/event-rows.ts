@@ -1,16 +1,22 @@
 // SQL over the task event log: one global sequence, appended in the transaction of the change.
 import { type Kysely, sql } from 'kysely';
+import type { Dialect } from '../../store/db.ts';
 import type { Tables } from '../../store/schema.ts';
 import { type EventRecord, eventFromRow } from '../records.ts';
 import { chunks } from './task-rows.ts';
 
 export type NewEvent = Omit<EventRecord, 'seq'>;
 
+/** The PostgreSQL NOTIFY channel that tells every daemon that task events were committed. */
+export const TASK_EVENTS_CHANNEL = 'agh_task_events';
+
 export class EventRows {
   readonly #db: Kysely<Tables>;
+  readonly #dialect: Dialect;
 
-  constructor(db: Kysely<Tables>) {
+  constructor(db: Kysely<Tables>, dialect: Dialect) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
   /**
@@ -48,6 +54,8 @@ export class EventRows {
         )
         .execute();
     }
+    // Other daemons on the same PostgreSQL hear of it at commit, and read the new events from the log.
+    if (this.#dialect === 'postgres') await sql`select pg_notify(${TASK_EVENTS_CHANNEL}, '')`.execute(this.#db);
     // Each task remembers its newest event: latest_event_seq and the activity clock of lists.
     const newest = new Map<string, EventRecord>();
     for (const e of records) newest.set(e.task_id, e);
