@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { putFakeAcpAgent, readRecord } from '../helpers/agents.ts';
+import {
+  FAKE_PROCESS_AGENT,
+  eventually,
+  fixtureCommand,
+  putAgent,
+  putFakeAcpAgent,
+  readRecord,
+} from '../helpers/agents.ts';
 import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
 
 describe('dispatcher: queued work gets a session, and the agent does it', () => {
@@ -139,6 +146,35 @@ describe('dispatcher: queued work gets a session, and the agent does it', () => 
     t.clock.advance(2_000);
     await t.services.dispatcher.tick();
     assert.deepEqual(await dispatcherSessions(), []);
+  });
+
+  test('a process agent started for queued work drives its own lease through the agent API', async () => {
+    putAgent(root, 'scripted', {
+      provider: 'process',
+      command: fixtureCommand(FAKE_PROCESS_AGENT, '--mode=work'),
+    });
+    const id = await startTask({ owner: { kind: 'pool', ref: 'scripted' }, title: 'scripted work' });
+    await t.services.dispatcher.settle();
+    await eventually(
+      async () =>
+        (await t.api.get(`/api/tasks/${id}`, { record: false })).body.task.task.status === 'completed',
+      'the process agent to complete the run',
+    );
+    const run = (await t.api.get(`/api/tasks/${id}`)).body.task.runs[0];
+    assert.equal(run.result.title, 'scripted work');
+    const session = (await t.api.get(`/api/sessions/${run.session_id}`)).body.session;
+    assert.equal(session.agent_name, 'scripted');
+    assert.equal(session.type, 'system');
+    // A second task goes to the same worker: it is idle and polling, so no new session starts.
+    const next = await startTask({ owner: { kind: 'pool', ref: 'scripted' }, title: 'more scripted work' });
+    await t.services.dispatcher.settle();
+    await eventually(
+      async () =>
+        (await t.api.get(`/api/tasks/${next}`, { record: false })).body.task.task.status === 'completed',
+      'the second run',
+    );
+    assert.equal((await t.api.get(`/api/tasks/${next}`)).body.task.runs[0].session_id, run.session_id);
+    await t.api.post(`/api/sessions/${run.session_id}/stop`, { body: {} });
   });
 
   test('the manual path: claim then start gives the run a session of its own, driven to completion', async () => {

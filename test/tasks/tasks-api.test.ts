@@ -86,6 +86,28 @@ describe('tasks API: records, lifecycle, dependencies, tree and timeline', () =>
     assert.equal(runs.body.runs.length, 1);
   });
 
+  test('enqueue with an idempotency key: a repeat returns the same run; a key of another task is refused', async () => {
+    const task = await create({ title: 'keyed', max_attempts: 5 });
+    const first = await t.api.post(`/api/tasks/${task.id}/runs`, { body: { idempotency_key: 'nightly-42' } });
+    assert.equal(first.status, 201, first.text);
+    assert.equal(first.body.run.idempotency_key, 'nightly-42');
+    const again = await t.api.post(`/api/tasks/${task.id}/runs`, { body: { idempotency_key: 'nightly-42' } });
+    assert.equal(again.status, 201);
+    assert.equal(again.body.run.id, first.body.run.id);
+    const other = await create({ title: 'other' });
+    const stolen = await t.api.post(`/api/tasks/${other.id}/runs`, {
+      body: { idempotency_key: 'nightly-42' },
+    });
+    assert.equal(stolen.status, 422);
+    assert.match(stolen.body.error, /already belongs to task/);
+    const runs = (await t.api.get(`/api/tasks/${task.id}/runs`)).body.runs;
+    assert.equal(runs.length, 1);
+    const enqueued = (await t.api.get(`/api/tasks/${task.id}/timeline`)).body.timeline.filter(
+      (e: any) => e.event_type === 'task.run_enqueued',
+    );
+    assert.equal(enqueued.length, 1, 'a replay writes no event');
+  });
+
   test('publish: only drafts, never while blocked, idempotent', async () => {
     const draft = await create({ draft: true });
     const published = await t.api.post(`/api/tasks/${draft.id}/publish`, { body: {} });
