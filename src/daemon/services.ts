@@ -10,9 +10,10 @@ import { AgentSelfService } from '../sessions/agent-api.ts';
 import { SpawnService } from '../sessions/spawn.ts';
 import { SoulService } from '../souls/service.ts';
 import { TaskKernel } from '../tasks/kernel.ts';
-import { LeaseService } from '../tasks/leases.ts';
+import { coordinationChannel, LeaseService } from '../tasks/leases.ts';
 import { TaskLifecycle } from '../tasks/lifecycle.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
+import { leaseView, summaryView } from '../tasks/views.ts';
 import { Inspector } from '../tasks/inspect.ts';
 import { TaskReader } from '../tasks/reader.ts';
 import { RunOperations } from '../tasks/run-ops.ts';
@@ -150,6 +151,14 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     },
   });
   runs.attach(control, dispatcher);
+  agentSelf.attachLeases(async (sessionId) => {
+    const held = await kernel.read.runs.activeOfSession(sessionId);
+    const tasks = await kernel.read.tasks.getMany(held.map((r) => r.task_id));
+    return held.flatMap((run) => {
+      const task = tasks.get(run.task_id);
+      return task ? [{ task: summaryView(task), lease: leaseView(run, coordinationChannel(task, run)) }] : [];
+    });
+  });
   return {
     workspaces,
     sessions,

@@ -13,12 +13,16 @@ import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import type { AgentSoul, SoulService } from '../souls/service.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/index.ts';
+import type { LeaseView, TaskSummaryView } from '../tasks/views.ts';
 import type { AgentCaller } from './identity.ts';
 import type { SessionLineage, SessionRecord } from './types.ts';
 
 export const CONTEXT_SECTION_LIMIT = 8;
 
 export type CoordinatorConfig = CoordinatorSettings & { workspace_id?: string };
+
+/** The leases a session holds now, as the task kernel shows them (wire shapes). */
+export type SessionLeases = (sessionId: string) => Promise<{ task: TaskSummaryView; lease: LeaseView }[]>;
 
 interface SessionSummary {
   id: string;
@@ -44,6 +48,7 @@ export class AgentSelfService {
   readonly #souls: SoulService;
   readonly #config: FileConfig;
   readonly #clock: Clock;
+  #leases: SessionLeases = async () => [];
 
   constructor(deps: {
     workspaces: WorkspaceService;
@@ -61,6 +66,11 @@ export class AgentSelfService {
     this.#clock = deps.clock;
   }
 
+  /** The task kernel tells what a session holds (it is built after the sessions). */
+  attachLeases(leases: SessionLeases): void {
+    this.#leases = leases;
+  }
+
   async me(caller: AgentCaller) {
     const s = caller.session;
     const workspace = await this.#workspace(s, false);
@@ -71,10 +81,17 @@ export class AgentSelfService {
       session: summaryOf(s),
       capabilities,
       channels: [],
-      active_task_leases: [],
+      active_task_leases: (await this.#leases(s.id)).map((l) => l.lease),
       coordinator: await this.#coordinator(workspace, true),
       limits: limitsOf(s),
     };
+  }
+
+  async #task(sessionId: string) {
+    const [held] = await this.#leases(sessionId);
+    return held
+      ? { available: true, task: held.task, lease: held.lease, bundle: null }
+      : { available: false, task: null, lease: null, bundle: null };
   }
 
   async context(caller: AgentCaller) {
@@ -88,7 +105,7 @@ export class AgentSelfService {
       workspace: { id: workspace.id, name: workspace.name, root_dir: workspace.root_dir },
       session: summaryOf(s),
       soul: soulSummary(soul),
-      task: { available: false, task: null, lease: null, bundle: null },
+      task: await this.#task(s.id),
       coordination_channel: { available: false, channel: null },
       inbox_summary: { items: [], unread_count: 0, section: section(0, 0) },
       peer_roster: { peers: [], section: section(0, 0) },

@@ -67,6 +67,24 @@ describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () =>
     assert.equal(again.text, '');
   });
 
+  test('me and context show the lease a session holds', async () => {
+    const { task: created, run } = await task();
+    const s = await session();
+    await claim(s);
+    const me = (await t.api.get('/api/agent/me', { headers: s.headers })).body.me;
+    assert.deepEqual(
+      me.active_task_leases.map((l: any) => l.run_id),
+      [run.id],
+    );
+    const context = (await t.api.get('/api/agent/context', { headers: s.headers })).body.context;
+    assert.equal(context.task.available, true);
+    assert.equal(context.task.task.id, created.id);
+    assert.equal(context.task.lease.run_id, run.id);
+    await lease(s, run.id, 'complete');
+    const after = (await t.api.get('/api/agent/context', { headers: s.headers })).body.context;
+    assert.equal(after.task.available, false);
+  });
+
   test('one active lease per session; heartbeat sets now + lease; complete keeps the hash', async () => {
     await task();
     await task();

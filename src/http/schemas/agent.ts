@@ -7,6 +7,7 @@ import {
   SessionStateSchema,
   SessionTypeSchema,
 } from './sessions.ts';
+import { TaskLeaseSchema, TaskSummarySchema } from './tasks.ts';
 
 const AgentSelfSchema = z
   .object({
@@ -72,7 +73,7 @@ export const AgentMeSchema = z
     session: AgentSessionSummarySchema,
     capabilities: z.array(AgentCapabilitySchema),
     channels: z.array(z.never()).describe('Coordination channels arrive with the network.'),
-    active_task_leases: z.array(z.never()).describe('Task leases arrive with the task kernel.'),
+    active_task_leases: z.array(TaskLeaseSchema),
     coordinator: CoordinatorConfigSchema,
     limits: AgentLimitsSchema,
   })
@@ -103,7 +104,13 @@ export const AgentContextSchema = z
     workspace: WorkspaceRefSchema,
     session: AgentSessionSummarySchema,
     soul: AgentSoulSummarySchema,
-    task: z.object({ available: z.boolean(), task: z.null(), lease: z.null(), bundle: z.null() }),
+    task: z.object({
+      available: z.boolean(),
+      task: TaskSummarySchema.nullable(),
+      lease: TaskLeaseSchema.nullable(),
+      // The full task bundle (attempts, events, reviews, profile) is not assembled yet.
+      bundle: z.null(),
+    }),
     coordination_channel: z.object({ available: z.boolean(), channel: z.null() }),
     inbox_summary: z.object({
       items: z.array(z.never()),
