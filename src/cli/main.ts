@@ -9,6 +9,8 @@ const { CliError } = await import('./errors.ts');
 const { registerDaemonCommands } = await import('./daemon.ts');
 const { registerWorkspaceCommands } = await import('./workspace.ts');
 const { registerSessionCommands } = await import('./session.ts');
+const { registerTaskCommands } = await import('./task.ts');
+const { registerSchedulerCommands } = await import('./scheduler.ts');
 
 // `agh workspace list | head` closes the pipe early; that is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -29,6 +31,8 @@ const program = new Command('agh')
 registerDaemonCommands(program);
 registerWorkspaceCommands(program);
 registerSessionCommands(program);
+registerTaskCommands(program);
+registerSchedulerCommands(program);
 
 try {
   await program.parseAsync(process.argv);
