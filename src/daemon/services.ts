@@ -151,6 +151,9 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     },
   });
   runs.attach(control, dispatcher);
+  sessions.onStopped(async (sessionId) => {
+    await leases.releaseOfSession(sessionId, 'session_stopped');
+  });
   agentSelf.attachLeases(async (sessionId) => {
     const held = await kernel.read.runs.activeOfSession(sessionId);
     const tasks = await kernel.read.tasks.getMany(held.map((r) => r.task_id));

@@ -126,6 +126,7 @@ export class SessionManager implements WorkspaceSessions {
   /** Read access for identity checks, which need no live process. */
   readonly store: SessionStore;
   readonly #live = new Map<string, LiveSession>();
+  readonly #stopListeners = new Set<(sessionId: string) => Promise<void>>();
   readonly events: SessionEventLog;
   readonly owner: string;
   #closing = false;
@@ -396,6 +397,7 @@ export class SessionManager implements WorkspaceSessions {
       };
       await this.#store.update(id, patch);
       await this.events.append(id, 'state', { state: 'stopped', reason, detail });
+      await this.#notifyStopped(id);
       return this.#view({ ...record, ...patch, token_hash: undefined });
     }
     await this.#stopLive(live, { reason, detail });
@@ -447,6 +449,19 @@ export class SessionManager implements WorkspaceSessions {
         .filter((c) => c.lineage.auto_stop_on_parent && this.#live.has(c.id))
         .map((c) => this.stop(c.id, 'user_canceled', 'spawn_reaper:parent_stopped').catch(() => undefined)),
     );
+  }
+
+  /** Called (and awaited) whenever a session of this daemon has stopped: its leases go back, say. */
+  onStopped(listener: (sessionId: string) => Promise<void>): void {
+    this.#stopListeners.add(listener);
+  }
+
+  async #notifyStopped(id: string): Promise<void> {
+    for (const listener of this.#stopListeners) {
+      await listener(id).catch((err: unknown) =>
+        this.#deps.logger.warn({ err, session_id: id }, 'a session-stopped listener failed'),
+      );
+    }
   }
 
   isLiveHere(id: string): boolean {
@@ -551,6 +566,7 @@ export class SessionManager implements WorkspaceSessions {
     // Only now: a stream opened meanwhile still follows the session and gets the event above.
     this.#live.delete(id);
     this.events.forget(id);
+    await this.#notifyStopped(id);
     this.#deps.logger.info(
       { session_id: id, reason: ending.reason, detail: ending.detail },
       'session stopped',

@@ -6,10 +6,10 @@ import { AppError } from '../lib/errors.ts';
 import { newClaimToken, sha256Hex } from '../lib/ids.ts';
 import { autoEnqueueDependents } from './auto-enqueue.ts';
 import type { TaskKernel } from './kernel.ts';
-import { sessionActor } from './kernel.ts';
+import { daemonActor, sessionActor } from './kernel.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
 import { toJson } from './records.ts';
-import { isActiveRun } from './types.ts';
+import { isActiveRun, PRIORITY_WEIGHT } from './types.ts';
 import type { Unit } from './unit.ts';
 import { checkLeaseSeconds, checkMetadata, checkResult } from './validate.ts';
 import type { CoordinationChannelView } from './views.ts';
@@ -53,7 +53,7 @@ const WAKE_TYPES = new Set([
 
 export class LeaseService {
   readonly #kernel: TaskKernel;
-  readonly #waiters = new Map<() => void, LeaseCaller>();
+  readonly #waiters = new Map<() => void, { caller: LeaseCaller; priorityMin: number | undefined }>();
   #closed = false;
 
   constructor(kernel: TaskKernel) {
@@ -77,7 +77,10 @@ export class LeaseService {
 
   /** A long-polling session could take a run of this task (the dispatcher then leaves it to them). */
   hasEligibleWaiter(task: TaskRecord): boolean {
-    for (const caller of this.#waiters.values()) {
+    for (const { caller, priorityMin } of this.#waiters.values()) {
+      // A session bound to a channel takes only runs coordinated there; the dispatcher's are not.
+      if (caller.channel !== null) continue;
+      if (priorityMin !== undefined && PRIORITY_WEIGHT[task.priority] < priorityMin) continue;
       if (task.scope === 'workspace' && caller.workspaceId !== task.workspace_id) continue;
       if (task.owner?.kind === 'pool' && task.owner.ref !== caller.agentName) continue;
       if (task.owner?.kind === 'agent_session' && task.owner.ref !== caller.sessionId) continue;
@@ -107,13 +110,14 @@ export class LeaseService {
       );
     }
     for (;;) {
+      if (signal?.aborted) return undefined;
       // Registered before the attempt, so work enqueued while it runs still wakes this poll.
       let woken = false;
       let wake: () => void = () => {
         woken = true;
       };
       const waiter = () => wake();
-      if (input.wait) this.#waiters.set(waiter, caller);
+      if (input.wait) this.#waiters.set(waiter, { caller, priorityMin: input.priority_min });
       try {
         const claim = await this.#tryClaim(
           caller,
@@ -187,6 +191,8 @@ export class LeaseService {
           ended_at: null,
           error: null,
           result: null,
+          wake_count: 0,
+          wake_tier: 0,
         },
         { status: 'queued' },
       );
@@ -207,6 +213,39 @@ export class LeaseService {
       const run = await unit.run(candidate.id);
       const task = await unit.fresh(candidate.task_id);
       return { task, run, channel: coordinationChannel(task, run) };
+    });
+  }
+
+  /**
+   * The session ended: runs it still held claimed go back to the queue (same run, same attempt)
+   * rather than waiting out their lease. Runs the daemon drives are settled by their turn instead.
+   */
+  async releaseOfSession(sessionId: string, reason: string): Promise<number> {
+    return this.#kernel.write(daemonActor('session-reaper'), async (unit) => {
+      const held = (await unit.q.runs.activeOfSession(sessionId)).filter(
+        (r) => r.status === 'claimed' && r.claim_token_hash !== null,
+      );
+      for (const run of held) {
+        const ok = await unit.q.runs.update(run.id, requeue(), {
+          status: 'claimed',
+          claimHash: run.claim_token_hash,
+        });
+        if (!ok) continue;
+        const taskStatus = await unit.reconcile(run.task_id);
+        unit.emit(
+          run.task_id,
+          'task.run_released',
+          {
+            previous_status: 'claimed',
+            status: 'queued',
+            task_status: taskStatus,
+            reason,
+            session_id: sessionId,
+          },
+          run.id,
+        );
+      }
+      return held.length;
     });
   }
 
@@ -411,6 +450,9 @@ export function requeue() {
     ended_at: null,
     error: null,
     result: null,
+    // A fresh wait: the starvation ladder counts from here (tasks.md §7.3).
+    wake_count: 0,
+    wake_tier: 0,
   } as const;
 }
 

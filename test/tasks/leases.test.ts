@@ -3,18 +3,19 @@
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
-import { type AgentSession, insertActiveSession } from '../helpers/tasks.ts';
+import { scratchDir, startTestApp, TEST_TOKEN, type TestApp } from '../helpers/app.ts';
+import { type AgentSession, insertActiveSession, startProcessSession } from '../helpers/tasks.ts';
 
 describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () => {
   let t: TestApp;
   let ws: string;
   let otherWs: string;
+  let root: string;
   before(async () => {
     t = await startTestApp();
-    ws = (
-      await t.api.post('/api/workspaces', { body: { root_dir: realpathSync(scratchDir()), name: 'leasing' } })
-    ).body.workspace.id;
+    root = realpathSync(scratchDir());
+    ws = (await t.api.post('/api/workspaces', { body: { root_dir: root, name: 'leasing' } })).body.workspace
+      .id;
     otherWs = (
       await t.api.post('/api/workspaces', {
         body: { root_dir: realpathSync(scratchDir()), name: 'elsewhere' },
@@ -250,6 +251,37 @@ describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () =>
     await t.api.post(`/api/tasks/${held.task.id}/resume`);
     const resumed = await waitingAgain;
     assert.equal(resumed.body.claim.run.id, held.run.id);
+  });
+
+  test('a long poll whose client went away claims nothing', async () => {
+    const s = await session();
+    const controller = new AbortController();
+    const poll = fetch(`${t.url}/api/agent/tasks/claim-next`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json', ...s.headers },
+      body: JSON.stringify({ wait: true }),
+      signal: controller.signal,
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    await poll;
+    await new Promise((r) => setTimeout(r, 50));
+    const { run } = await task();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal((await t.api.get(`/api/tasks/${run.task_id}/runs`)).body.runs[0].status, 'queued');
+    assert.equal((await claim(s)).body.claim.run.id, run.id, 'and the session may claim it itself');
+  });
+
+  test('a session that stops hands its claimed runs back at once', async () => {
+    const { run } = await task();
+    const s = await startProcessSession(t, root, ws);
+    assert.equal((await claim(s, { lease_seconds: 86_400 })).status, 200);
+    await t.api.post(`/api/sessions/${s.id}/stop`, { body: {} });
+    const runs = (await t.api.get(`/api/tasks/${run.task_id}/runs`)).body.runs;
+    assert.equal(runs[0].status, 'queued');
+    const released = (await t.api.get(`/api/tasks/${run.task_id}/timeline`)).body.timeline.at(-1);
+    assert.equal(released.event_type, 'task.run_released');
+    assert.equal(released.payload.reason, 'session_stopped');
   });
 
   test('bad lease input is 422 and writes nothing', async () => {

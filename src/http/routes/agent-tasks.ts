@@ -58,13 +58,21 @@ export function agentTaskRoutes(app: ZodApp, deps: { leases: LeaseService; store
     },
     async (request, reply) => {
       const who = await caller(request);
-      // A long poll ends when its client goes away, so no claim is made for nobody.
+      // A long poll ends when its client goes away (the response's connection closes; the request
+      // stream closed already once its body was read), so no claim is made for nobody.
       const aborted = new AbortController();
-      const onClose = () => aborted.abort();
-      request.raw.once('close', onClose);
+      const onClose = () => {
+        if (!reply.raw.writableFinished) aborted.abort();
+      };
+      reply.raw.once('close', onClose);
       try {
         const claim = await deps.leases.claimNext(who, request.body ?? {}, aborted.signal);
         if (!claim) return reply.status(204).send(null);
+        if (aborted.signal.aborted) {
+          // The claim landed as the client left: hand the run straight back.
+          await deps.leases.release(who, claim.run.id, { reason: 'the claiming request went away' });
+          return reply.status(204).send(null);
+        }
         const lease = leaseView(claim.run, claim.channel);
         return {
           claim: {
@@ -75,7 +83,7 @@ export function agentTaskRoutes(app: ZodApp, deps: { leases: LeaseService; store
           },
         };
       } finally {
-        request.raw.off('close', onClose);
+        reply.raw.off('close', onClose);
       }
     },
   );
