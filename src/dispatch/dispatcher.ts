@@ -5,6 +5,7 @@
 // completes or fails the run from the turn; process agents drive their lease themselves through
 // /api/agent/tasks/*. Sessions it started are stopped once idle for long enough.
 import type { Logger } from 'pino';
+import { AppError } from '../lib/errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { SessionManager } from '../sessions/index.ts';
 import { daemonActor, type TaskKernel } from '../tasks/kernel.ts';
@@ -44,6 +45,10 @@ interface Managed {
   workspaceId: string;
   agent: string;
   runner: string;
+  /** It took work at least once (else its ending counts as a failed start). */
+  worked: boolean;
+  /** The lease identity the daemon uses for this session's runs. */
+  caller?: LeaseCaller;
   /** The run this session works on right now (ACP: driven by the daemon). */
   run: string | undefined;
   idleSince: number;
@@ -135,14 +140,19 @@ export class Dispatcher implements RunSessionStarter {
 
   /** The periodic step: stop sessions idle for too long, then look for work. */
   async tick(): Promise<void> {
+    // Never alongside a dispatch pass, which might be handing the "idle" session a run right now.
+    await this.#pass;
+    await this.#prune();
     const now = this.#clock.now().getTime();
     for (const m of [...this.#managed.values()]) {
-      if (!this.#sessions.isLiveHere(m.id)) {
-        this.#managed.delete(m.id);
+      if (m.run) continue;
+      if (m.runner !== 'acp' && (await this.#kernel.read.runs.activeOfSession(m.id)).length > 0) {
+        // A process agent drives its own lease: while it holds one, it is not idle.
+        m.worked = true;
+        m.idleSince = now;
         continue;
       }
-      if (m.run || now - m.idleSince < this.#settings.idleStopMs) continue;
-      if (m.runner !== 'acp' && (await this.#kernel.read.runs.activeOfSession(m.id)).length > 0) continue;
+      if (now - m.idleSince < this.#settings.idleStopMs || this.#pass) continue;
       this.#managed.delete(m.id);
       this.#logger.info({ session_id: m.id, agent: m.agent }, 'stopping an idle dispatcher session');
       try {
@@ -159,13 +169,49 @@ export class Dispatcher implements RunSessionStarter {
     await this.#pass;
   }
 
+  /**
+   * Stops dispatching. Runs the daemon drives go back to the queue (same run, same attempt) before
+   * their sessions are stopped, so a restart costs no attempt.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#unsubscribe();
     await this.#pass;
+    for (const m of this.#managed.values()) {
+      if (!m.run || !m.caller) continue;
+      await this.#leases
+        .release(m.caller, m.run, { reason: 'the daemon is shutting down' })
+        .catch((err: unknown) =>
+          this.#logger.info({ err, run_id: m.run }, 'no lease to hand back at shutdown'),
+        );
+    }
+  }
+
+  /**
+   * Forgets sessions that ended. One that ended without ever taking work did not really start (an
+   * agent that exits at once): that counts as a failed start, with the same pause and report.
+   */
+  async #prune(): Promise<void> {
+    for (const m of [...this.#managed.values()]) {
+      if (this.#sessions.isLiveHere(m.id)) continue;
+      this.#managed.delete(m.id);
+      if (m.worked) continue;
+      const record = await this.#sessions.record(m.id).catch(() => undefined);
+      const why = record?.stop_detail ?? 'the session ended before it took any work';
+      this.#backoff.set(
+        `${m.workspaceId}\u0000${m.agent}`,
+        this.#clock.now().getTime() + this.#settings.retryAfterMs,
+      );
+      await this.#reportStartFailure(
+        m.workspaceId,
+        m.agent,
+        `the agent's session ended before it took any work: ${why}`,
+      );
+    }
   }
 
   async #dispatch(): Promise<void> {
+    await this.#prune();
     if ((await this.#kernel.read.scheduler.get()).paused) return;
     const { runs } = await this.#kernel.read.runs.queued({ includePaused: false, limit: 200 });
     const tasks = await this.#kernel.read.tasks.getMany([...new Set(runs.map((r) => r.task_id))]);
@@ -234,6 +280,7 @@ export class Dispatcher implements RunSessionStarter {
         agent,
         runner: record.runner,
         run: undefined,
+        worked: false,
         idleSince: this.#clock.now().getTime(),
       };
       this.#managed.set(m.id, m);
@@ -285,6 +332,8 @@ export class Dispatcher implements RunSessionStarter {
     }
     if (!claim) return false;
     m.run = claim.run.id;
+    m.worked = true;
+    m.caller = caller;
     this.#track(this.#driveLease(m, caller, claim.task, claim.run));
     return true;
   }
@@ -340,29 +389,48 @@ export class Dispatcher implements RunSessionStarter {
 
   // ---- RunSessionStarter: POST /api/task-runs/{id}/start
 
-  async startFor(task: TaskRecord, _run: RunRecord): Promise<string> {
+  async check(task: TaskRecord): Promise<void> {
+    await this.#workerFor(task);
+  }
+
+  async abandon(sessionId: string): Promise<void> {
+    this.#managed.delete(sessionId);
+    await this.#sessions
+      .stop(sessionId, 'completed', 'its run ended before it started')
+      .catch(() => undefined);
+  }
+
+  async #workerFor(task: TaskRecord): Promise<{ workspaceId: string; agent: string }> {
     if (task.scope !== 'workspace' || !task.workspace_id) {
-      throw new Error(
-        'only workspace tasks get a session of their own (a global task has no directory to work in)',
+      throw new AppError(
+        'task_invalid',
+        `task "${task.id}" is global: only workspace tasks get a session of their own (a session needs a directory to work in)`,
       );
     }
     const agent = task.owner?.kind === 'pool' ? task.owner.ref : await this.#defaultAgent(task.workspace_id);
     if (!agent) {
-      throw new Error(
-        `no worker agent: give the task a pool owner (--agent) or the workspace a default_agent`,
+      throw new AppError(
+        'task_invalid',
+        `task "${task.id}" has no worker agent: give it a pool owner (agh task create --agent) or its workspace a default_agent`,
       );
     }
+    return { workspaceId: task.workspace_id, agent };
+  }
+
+  async startFor(task: TaskRecord, _run: RunRecord): Promise<string> {
+    const { workspaceId, agent } = await this.#workerFor(task);
     const session = await this.#sessions.create(
-      { agent_name: agent, workspace: task.workspace_id, name: `run-${agent}` },
+      { agent_name: agent, workspace: workspaceId, name: `run-${agent}` },
       { type: 'system' },
     );
     const record = await this.#sessions.record(session.id);
     this.#managed.set(session.id, {
       id: session.id,
-      workspaceId: task.workspace_id,
+      workspaceId,
       agent,
       runner: record.runner,
       run: _run.id,
+      worked: true,
       idleSince: this.#clock.now().getTime(),
     });
     return session.id;

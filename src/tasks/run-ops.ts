@@ -18,6 +18,10 @@ const NO_LEASE = '0001-01-01T00:00:00Z';
 
 /** How a run gets a session of its own (the dispatcher provides it). */
 export interface RunSessionStarter {
+  /** Throws a clear AppError when no session could be started for the task (nothing moves then). */
+  check(task: TaskRecord): Promise<void>;
+  /** Stops a session started for a run that went elsewhere. */
+  abandon(sessionId: string): Promise<void>;
   /** Starts a dedicated session for the run and returns its id. */
   startFor(task: TaskRecord, run: RunRecord): Promise<string>;
   /** The run is running with that session bound: make the session work on it. */
@@ -83,6 +87,8 @@ export class RunOperations {
           claimed_by_kind: actor.actor.kind,
           claimed_by_ref: actor.actor.ref,
           claimed_at: unit.now,
+          wake_count: 0,
+          wake_tier: 0,
         },
         { status: 'queued' },
       );
@@ -102,6 +108,16 @@ export class RunOperations {
    * session → running. If the session cannot start, the run fails and the error is returned.
    */
   async start(id: string, actor: Actor): Promise<RunRecord> {
+    // Refused before anything moves: a run that cannot get a session stays claimed. (Checked
+    // outside the transaction: finding the worker agent reads the workspace registry.)
+    const before = await this.#kernel.read.runs.get(id);
+    if (before?.status === 'claimed' && before.session_id === null) {
+      if (!this.#starter) {
+        throw new AppError('task_transition_invalid', 'this daemon cannot start sessions for runs');
+      }
+      const task = await this.#kernel.read.tasks.get(before.task_id);
+      if (task) await this.#starter.check(task);
+    }
     const begun = await this.#kernel.write(actor, async (unit) => {
       const run = await unit.run(id);
       const task = await unit.task(run.task_id);
@@ -130,11 +146,10 @@ export class RunOperations {
       if (begun.run.status === 'running') this.#starter?.drive(id);
       return begun.run;
     }
-    if (!this.#starter)
-      throw new AppError('task_transition_invalid', 'this daemon cannot start sessions for runs');
+    const starter = this.#starter!;
     let sessionId: string;
     try {
-      sessionId = await this.#starter.startFor(begun.task, begun.run);
+      sessionId = await starter.startFor(begun.task, begun.run);
     } catch (err) {
       await this.#kernel.write(actor, async (unit) => {
         const run = await unit.run(id);
@@ -144,22 +159,30 @@ export class RunOperations {
         const taskStatus = await unit.reconcile(run.task_id);
         unit.emit(run.task_id, 'task.run_failed', { status: 'failed', task_status: taskStatus, error }, id);
       });
-      throw err;
+      throw err instanceof AppError
+        ? err
+        : new AppError('agent_start_failed', `session start failed: ${(err as Error).message}`);
     }
-    const running = await this.#kernel.write(actor, async (unit) => {
-      const run = await unit.run(id);
-      if (run.status !== 'starting') throw transition(run, 'running');
-      await unit.q.runs.update(id, { session_id: sessionId }, { status: 'starting' });
-      unit.emit(
-        run.task_id,
-        'task.run_session_bound',
-        { status: 'starting', task_status: (await unit.task(run.task_id)).status, session_id: sessionId },
-        id,
-      );
-      await this.#markRunning(unit, { ...run, session_id: sessionId });
-      return unit.run(id);
-    });
-    this.#starter.drive(id);
+    const running = await this.#kernel
+      .write(actor, async (unit) => {
+        const run = await unit.run(id);
+        if (run.status !== 'starting') throw transition(run, 'running');
+        await unit.q.runs.update(id, { session_id: sessionId }, { status: 'starting' });
+        unit.emit(
+          run.task_id,
+          'task.run_session_bound',
+          { status: 'starting', task_status: (await unit.task(run.task_id)).status, session_id: sessionId },
+          id,
+        );
+        await this.#markRunning(unit, { ...run, session_id: sessionId });
+        return unit.run(id);
+      })
+      .catch(async (err: unknown) => {
+        // The run moved on meanwhile (canceled, say): the session started for it has no work.
+        await starter.abandon(sessionId);
+        throw err;
+      });
+    starter.drive(id);
     return running;
   }
 

@@ -111,9 +111,11 @@ describe('dispatcher: queued work gets a session, and the agent does it', () => 
 
   test('canceling a task while its agent works cancels the run and stops the session', async () => {
     const id = await startTask({ description: 'hang' });
-    await new Promise((r) => setTimeout(r, 300));
-    const running = (await t.api.get(`/api/tasks/${id}`)).body.task;
-    assert.equal(running.task.status, 'in_progress');
+    await eventually(
+      async () =>
+        (await t.api.get(`/api/tasks/${id}`, { record: false })).body.task.task.status === 'in_progress',
+      'the agent to be working on the run',
+    );
     const canceled = await t.api.post(`/api/tasks/${id}/cancel`, { body: { reason: 'not needed' } });
     assert.equal(canceled.status, 200, canceled.text);
     await t.services.dispatcher.settle();
@@ -133,6 +135,30 @@ describe('dispatcher: queued work gets a session, and the agent does it', () => 
     assert.equal(failure.payload.agent, 'ghost');
     assert.match(failure.payload.error, /ghost/);
     assert.equal((await t.api.get(`/api/tasks/${id}`)).body.task.runs[0].status, 'queued');
+    await t.api.post(`/api/tasks/${id}/cancel`, { body: {} });
+  });
+
+  test('an agent whose session ends before it takes any work is a failed start: reported once, retried later', async () => {
+    putAgent(root, 'quitter', {
+      provider: 'process',
+      command: fixtureCommand(FAKE_PROCESS_AGENT, '--mode=exit:3'),
+    });
+    const id = await startTask({ owner: { kind: 'pool', ref: 'quitter' }, description: 'never done' });
+    await t.services.dispatcher.settle();
+    await eventually(async () => {
+      const sessions = (await t.api.get(`/api/sessions?workspace=${ws}`, { record: false })).body.sessions;
+      return sessions.some((s: any) => s.agent_name === 'quitter' && s.state === 'stopped');
+    }, 'the quitter session to end');
+    for (let i = 0; i < 3; i++) await t.services.dispatcher.tick();
+    const sessions = (await t.api.get(`/api/sessions?workspace=${ws}`)).body.sessions.filter(
+      (s: any) => s.agent_name === 'quitter',
+    );
+    assert.equal(sessions.length, 1, 'no restart loop');
+    const failures = (await t.api.get(`/api/tasks/${id}/timeline`)).body.timeline.filter(
+      (e: any) => e.event_type === 'task.dispatch_failed',
+    );
+    assert.equal(failures.length, 1);
+    assert.match(failures[0].payload.error, /ended before it took any work/);
     await t.api.post(`/api/tasks/${id}/cancel`, { body: {} });
   });
 

@@ -93,6 +93,23 @@ describe('runs: the manual path, overrides, retry and recover, inspect', () => {
     assert.equal(claimEvent.payload.lease_until, '0001-01-01T00:00:00Z');
   });
 
+  test('manual start refuses a run no session can be started for, and leaves it claimed', async () => {
+    const global = (await t.api.post('/api/tasks', { body: { scope: 'global', title: 'nowhere to run' } }))
+      .body.task;
+    const run = (await t.api.post(`/api/tasks/${global.id}/start`, { body: {} })).body.run;
+    await t.api.post(`/api/task-runs/${run.id}/claim`, { body: {} });
+    const refused = await t.api.post(`/api/task-runs/${run.id}/start`, { body: {} });
+    assert.equal(refused.status, 422, refused.text);
+    assert.match(refused.body.error, /global/);
+    const { taskId, runId } = await queued();
+    await t.api.post(`/api/task-runs/${runId}/claim`, { body: {} });
+    const noAgent = await t.api.post(`/api/task-runs/${runId}/start`, { body: {} });
+    assert.equal(noAgent.status, 422);
+    assert.match(noAgent.body.error, /no worker agent/);
+    assert.equal((await t.api.get(`/api/tasks/${taskId}`)).body.task.runs[0].status, 'claimed');
+    assert.equal((await t.api.get(`/api/tasks/${global.id}`)).body.task.runs[0].status, 'claimed');
+  });
+
   test('a human fails a running run that has no lease: the error is recorded, attempts remain', async () => {
     const { taskId, runId } = await queued();
     await t.api.post(`/api/task-runs/${runId}/claim`, { body: {} });
@@ -208,6 +225,26 @@ describe('runs: the manual path, overrides, retry and recover, inspect', () => {
       (await t.api.post(`/api/runs/${runId}/recover`, { body: {} })).body.diagnostic.code,
       'task_run_not_recoverable',
     );
+  });
+
+  test('the starvation count starts again when a run is claimed, and a priority change survives a release', async () => {
+    await drain();
+    const { taskId, runId } = await queued({ priority: 'low' });
+    t.clock.advance(121_000);
+    for (let i = 0; i < 9; i++) await t.services.scheduler.escalate();
+    const s = await insertActiveSession(t.store, ws);
+    const claim = await t.api.post('/api/agent/tasks/claim-next', { body: {}, headers: s.headers });
+    assert.equal(claim.body.claim.run.id, runId);
+    await t.api.patch(`/api/tasks/${taskId}`, { body: { priority: 'urgent' } });
+    await t.api.post(`/api/agent/tasks/${runId}/release`, { body: {}, headers: s.headers });
+    await t.services.scheduler.escalate();
+    const run = (await t.api.get(`/api/tasks/${taskId}/runs`)).body.runs[0];
+    assert.equal(run.status, 'queued', 'one cycle after a release is not ten');
+    const again = await t.api.post('/api/agent/tasks/claim-next', {
+      body: { priority_min: 40 },
+      headers: s.headers,
+    });
+    assert.equal(again.body.claim.run.id, runId, 'claimed as urgent');
   });
 
   test('bulk release and fail report each row; bad requests are 422', async () => {

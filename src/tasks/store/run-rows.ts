@@ -304,13 +304,13 @@ export class RunRows {
     return rows.map(runFromRow);
   }
 
-  /** Keeps the claim order of a task's queued run in step with the task's priority. */
+  /** Keeps the claim order of a task's open run (queued now or again later) in step with its priority. */
   async setPriority(taskId: string, weight: number): Promise<void> {
     await this.#db
       .updateTable('task_runs')
       .set({ priority_weight: weight })
       .where('task_id', '=', taskId)
-      .where('status', '=', 'queued')
+      .where('status', 'in', [...OPEN_RUN_STATUSES])
       .execute();
   }
 
