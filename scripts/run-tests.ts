@@ -9,7 +9,13 @@ import { join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const COVERAGE = 'test/zz-contract-coverage.test.ts';
-const resultsDir = join(root, '.test-results', 'contract');
+const args = process.argv.slice(2);
+// A subset run records elsewhere, so that it never wipes what a full run in progress recorded.
+const resultsDir = join(
+  root,
+  '.test-results',
+  args.length === 0 ? 'contract' : `contract-subset-${process.pid}`,
+);
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -21,7 +27,6 @@ function testFiles(dir: string): string[] {
     });
 }
 
-const args = process.argv.slice(2);
 const selected =
   args.length === 0
     ? testFiles(join(root, 'test'))
@@ -37,4 +42,5 @@ const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ..
   stdio: 'inherit',
   env: { ...process.env, AGH_CONTRACT_RESULTS_DIR: resultsDir, AGH_CONTRACT_COVERAGE: full ? '1' : '0' },
 });
+if (!full) rmSync(resultsDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

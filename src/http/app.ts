@@ -83,7 +83,13 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
       done(null, undefined);
       return;
     }
-    parseJson(request, body as string, done);
+    parseJson(request, body as string, (err, value) => {
+      if (err) return done(err);
+      // No store keeps a NUL character (PostgreSQL refuses it in text): say so instead of failing.
+      if (containsNul(value))
+        return done(new AppError('invalid_request', 'strings may not contain a NUL character (\\u0000)'));
+      done(null, value);
+    });
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -101,6 +107,11 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
       throw new AppError('shutting_down', 'the daemon is shutting down; retry once it is running again', {
         suggestedCommand: 'agh daemon status',
       });
+    }
+  });
+  app.addHook('onRequest', async (request) => {
+    if (/%00/.test(request.url)) {
+      throw new AppError('invalid_request', 'the URL may not contain a NUL character (%00)');
     }
   });
   app.addHook('onRequest', bearerAuth(options.operatorToken, options.services.sessions.store));
@@ -170,4 +181,13 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
 
   await app.ready();
   return app;
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+  }
+  return false;
 }

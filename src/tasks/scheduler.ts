@@ -42,6 +42,7 @@ export interface SchedulerStatus {
 }
 
 const STARVED_EVENT_CYCLES = 6;
+const MAX_DRAIN_SECONDS = 3600;
 
 export class SchedulerService {
   readonly #kernel: TaskKernel;
@@ -133,8 +134,11 @@ export class SchedulerService {
     actor: Actor,
   ) {
     const timeout = input.timeout_seconds ?? 60;
-    if (!Number.isFinite(timeout) || timeout < 0) {
-      throw new AppError('task_invalid', `timeout_seconds must be 0 or more, got ${timeout}`);
+    if (!Number.isFinite(timeout) || timeout < 0 || timeout > MAX_DRAIN_SECONDS) {
+      throw new AppError(
+        'task_invalid',
+        `timeout_seconds must be between 0 and ${MAX_DRAIN_SECONDS} (an hour), got ${timeout}`,
+      );
     }
     const startedAt = this.#kernel.now();
     await this.pause(input.reason?.trim() || 'scheduler drain', actor);

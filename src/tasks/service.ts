@@ -249,7 +249,16 @@ export class TaskService {
       }
       const dependents = await unit.q.tasks.dependents(id);
       await unit.q.tasks.delete(id);
-      for (const dependent of dependents) await unit.reconcile(dependent);
+      // The edge goes with the task; each dependent's timeline says so (and long polls wake up).
+      for (const dependent of dependents) {
+        const status = await unit.reconcile(dependent);
+        unit.emit(dependent, 'task.dependency_removed', {
+          depends_on_task_id: id,
+          kind: 'blocks',
+          status,
+          reason: 'the task it depended on was deleted',
+        });
+      }
     });
   }
 

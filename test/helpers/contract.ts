@@ -70,6 +70,14 @@ export const OPERATION_EXTRA_STATUSES: Record<string, Record<string, string>> = 
   validateAgentSoul: { '410': 'the workspace directory of the caller no longer exists' },
   getAgentCoordinatorConfig: { '410': 'the workspace directory no longer exists' },
   spawnAgentSession: { '410': 'the workspace directory of the caller no longer exists' },
+  // Task routes name workspaces by id, name or path like the workspace routes do (tasks.md §1.1).
+  listTasks: { '410': 'the workspace filter is a path that no longer exists' },
+  createTask: { '410': 'the workspace is a path that no longer exists' },
+  createChildTask: { '410': 'the workspace is a path that no longer exists' },
+  getSchedulerBacklog: {
+    '404': 'the workspace filter names no registered workspace',
+    '410': 'the workspace filter is a path that no longer exists',
+  },
 };
 
 /** Daemon routes outside the contract (ARCHITECTURE §3): checked by their own tests. */

@@ -111,6 +111,7 @@ describe('scheduler: status, backlog, pause, resume, drain', () => {
       204,
     );
     assert.equal((await t.api.post('/api/scheduler/drain', { body: { timeout_seconds: -1 } })).status, 422);
+    assert.equal((await t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 3601 } })).status, 422);
     await t.api.post('/api/scheduler/resume');
   });
 });

@@ -276,6 +276,24 @@ describe('tasks API: records, lifecycle, dependencies, tree and timeline', () =>
     assert.equal((await t.api.patch(`/api/tasks/task-missing`, { body: { title: 'x' } })).status, 404);
   });
 
+  test('NUL characters are refused before they reach the store', async () => {
+    const reply = await t.api.post('/api/tasks', { body: { scope: 'global', title: 'a\u0000b' } });
+    assert.equal(reply.status, 400);
+    assert.match(reply.body.error, /NUL/);
+    assert.equal((await t.api.get('/api/tasks/a%00b')).status, 400);
+  });
+
+  test('deleting a blocker unblocks its dependents and says so on their timelines', async () => {
+    const blocker = await create({ title: 'blocker' });
+    const dependent = await create({ title: 'dependent' });
+    await t.api.post(`/api/tasks/${dependent.id}/dependencies`, { body: { depends_on_task_id: blocker.id } });
+    assert.equal((await t.api.delete(`/api/tasks/${blocker.id}`)).status, 204);
+    const detail = (await t.api.get(`/api/tasks/${dependent.id}`)).body.task;
+    assert.equal(detail.task.status, 'ready');
+    assert.equal(detail.events[0].event_type, 'task.dependency_removed');
+    assert.equal(detail.events[0].payload.depends_on_task_id, blocker.id);
+  });
+
   test('list filters and delete', async () => {
     const urgent = await create({ title: 'Needle in a haystack', priority: 'urgent', identifier: 'ENG-7' });
     const byQuery = await t.api.get('/api/tasks?query=needle');

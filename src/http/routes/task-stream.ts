@@ -9,6 +9,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { TaskKernel } from '../../tasks/kernel.ts';
 import type { TaskReader } from '../../tasks/reader.ts';
 import type { EventRecord } from '../../tasks/records.ts';
+import type { TimelineView } from '../../tasks/views.ts';
 import type { ZodApp } from '../app.ts';
 import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
 import { StreamQuerySchema, TaskIdParamsSchema } from '../schemas/tasks.ts';
@@ -19,6 +20,8 @@ const REPLAY_PAGE = 500;
 const KEEP_ALIVE_MS = 15_000;
 /** A client that falls this far behind is cut off; it reconnects with Last-Event-ID. */
 const MAX_PENDING = 256;
+/** Nor may a client that stops reading make the daemon hold more than this for it. */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader: TaskReader }): void {
   const streams = new Set<ServerResponse>();
@@ -94,6 +97,17 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
         streams.delete(raw);
         raw.end();
       };
+      const frame = (entry: TimelineView) => {
+        const data = { sequence: entry.sequence, type: entry.event_type, timeline: entry };
+        raw.write(`id: ${entry.sequence}\nevent: ${entry.event_type}\ndata: ${JSON.stringify(data)}\n\n`);
+        if (raw.writableLength > MAX_UNSENT_BYTES) {
+          request.log.warn(
+            { task_id: id },
+            'task stream client stopped reading; closing it (it may resume with Last-Event-ID)',
+          );
+          end();
+        }
+      };
       // Events are turned into timeline entries (which read the store) one batch at a time, in order.
       const flush = () => {
         sending = sending.then(async () => {
@@ -103,10 +117,7 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
             for (const entry of await deps.reader.timelineEntries(batch)) {
               if (ended || entry.sequence <= last) continue;
               last = entry.sequence;
-              const data = { sequence: entry.sequence, type: entry.event_type, timeline: entry };
-              raw.write(
-                `id: ${entry.sequence}\nevent: ${entry.event_type}\ndata: ${JSON.stringify(data)}\n\n`,
-              );
+              frame(entry);
             }
           }
         });
@@ -138,6 +149,8 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
       keepAlive.unref();
       request.raw.on('close', end);
       raw.on('close', end);
+      // The client may have gone while the subtree was read: its close event has passed already.
+      if (raw.destroyed || request.raw.socket.destroyed) end();
 
       try {
         for (;;) {
@@ -147,8 +160,7 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
             if (ended) return;
             if (entry.sequence <= last) continue;
             last = entry.sequence;
-            const data = { sequence: entry.sequence, type: entry.event_type, timeline: entry };
-            raw.write(`id: ${entry.sequence}\nevent: ${entry.event_type}\ndata: ${JSON.stringify(data)}\n\n`);
+            frame(entry);
           }
           if (page.length < REPLAY_PAGE) break;
         }

@@ -55,7 +55,8 @@ export class EventRows {
         .execute();
     }
     // Other daemons on the same PostgreSQL hear of it at commit, and read the new events from the log.
-    if (this.#dialect === 'postgres') await sql`select pg_notify(${TASK_EVENTS_CHANNEL}, '')`.execute(this.#db);
+    if (this.#dialect === 'postgres')
+      await sql`select pg_notify(${TASK_EVENTS_CHANNEL}, '')`.execute(this.#db);
     // Each task remembers its newest event: latest_event_seq and the activity clock of lists.
     const newest = new Map<string, EventRecord>();
     for (const e of records) newest.set(e.task_id, e);
