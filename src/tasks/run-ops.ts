@@ -320,13 +320,7 @@ export class RunOperations {
         );
       }
       await this.#checkChain(unit, source);
-      const { run } = await enqueueRun(unit, await unit.task(source.task_id), {
-        previousRunId: source.id,
-        networkChannel: source.network_channel,
-        metadata: input.metadata,
-        silent: true,
-      });
-      const taskStatus = (await unit.task(source.task_id)).status;
+      const { run, taskStatus } = await this.#successor(unit, source, input.metadata);
       unit.emit(
         source.task_id,
         'task.run_operator_retry',
@@ -365,13 +359,7 @@ export class RunOperations {
         { status: 'failed', failure_kind: 'operator_forced', error: reason, ended_at: unit.now },
         { status: 'needs_attention' },
       );
-      const { run } = await enqueueRun(unit, await unit.task(source.task_id), {
-        previousRunId: source.id,
-        networkChannel: source.network_channel,
-        metadata: input.metadata,
-        silent: true,
-      });
-      const taskStatus = (await unit.task(source.task_id)).status;
+      const { run, taskStatus } = await this.#successor(unit, source, input.metadata);
       unit.emit(
         source.task_id,
         'task.run_recovered_from_attention',
@@ -473,6 +461,17 @@ export class RunOperations {
       id,
     );
     return unit.run(id);
+  }
+
+  /** The next attempt after `source`, chained to it; retry and recover write their own event. */
+  async #successor(unit: Unit, source: RunRecord, metadata: unknown) {
+    const { run } = await enqueueRun(unit, await unit.task(source.task_id), {
+      previousRunId: source.id,
+      networkChannel: source.network_channel,
+      metadata,
+      silent: true,
+    });
+    return { run, taskStatus: (await unit.task(source.task_id)).status };
   }
 
   async #checkChain(unit: Unit, source: RunRecord): Promise<void> {
