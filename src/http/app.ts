@@ -85,9 +85,16 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     }
     parseJson(request, body as string, (err, value) => {
       if (err) return done(err);
-      // No store keeps a NUL character (PostgreSQL refuses it in text): say so instead of failing.
-      if (containsNul(value))
-        return done(new AppError('invalid_request', 'strings may not contain a NUL character (\\u0000)'));
+      // No store keeps a NUL character (PostgreSQL refuses it in text): say where, instead of failing.
+      const where = nulPath(value, '');
+      if (where !== undefined) {
+        return done(
+          new AppError(
+            'invalid_request',
+            `${where || 'the body'} must not contain a NUL character (\\u0000)`,
+          ),
+        );
+      }
       done(null, value);
     });
   });
@@ -111,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   });
   app.addHook('onRequest', async (request) => {
     if (/%00/.test(request.url)) {
-      throw new AppError('invalid_request', 'the URL may not contain a NUL character (%00)');
+      throw new AppError('invalid_request', 'the URL must not contain a NUL character (%00)');
     }
   });
   app.addHook('onRequest', bearerAuth(options.operatorToken, options.services.sessions.store));
@@ -183,11 +190,23 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   return app;
 }
 
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+/** The dotted path of the first string (or key) holding a NUL character, if any. */
+function nulPath(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = nulPath(item, `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
-  return false;
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path ? `${path}.${key}` : key;
+      if (key.includes('\u0000')) return at;
+      const found = nulPath(item, at);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
