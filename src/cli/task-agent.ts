@@ -71,6 +71,12 @@ export function registerTaskAgentCommands(task: Command): void {
       }
       if (format === 'json') return printJson(data);
       printClaim(data.claim);
+      // The claim names the task; its brief (title and description) comes with the session's context.
+      const context = await ac.client
+        .GET('/api/agent/context', { headers: ac.headers })
+        .catch(() => undefined);
+      const brief = context?.data?.context.task.bundle?.handoff_summary;
+      if (brief) process.stdout.write(`\n${brief}\n`);
     },
   );
 

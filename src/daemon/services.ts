@@ -14,6 +14,7 @@ import { coordinationChannel, LeaseService } from '../tasks/leases.ts';
 import { TaskLifecycle } from '../tasks/lifecycle.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { leaseView, summaryView } from '../tasks/views.ts';
+import { taskBundle } from '../tasks/bundle.ts';
 import { Inspector } from '../tasks/inspect.ts';
 import { TaskReader } from '../tasks/reader.ts';
 import { RunOperations } from '../tasks/run-ops.ts';
@@ -159,7 +160,15 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     const tasks = await kernel.read.tasks.getMany(held.map((r) => r.task_id));
     return held.flatMap((run) => {
       const task = tasks.get(run.task_id);
-      return task ? [{ task: summaryView(task), lease: leaseView(run, coordinationChannel(task, run)) }] : [];
+      return task
+        ? [
+            {
+              task: summaryView(task),
+              lease: leaseView(run, coordinationChannel(task, run)),
+              bundle: () => taskBundle(kernel.read, task, run),
+            },
+          ]
+        : [];
     });
   });
   return {

@@ -13,6 +13,7 @@ import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import type { AgentSoul, SoulService } from '../souls/service.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/index.ts';
+import type { TaskBundleView } from '../tasks/bundle.ts';
 import type { LeaseView, TaskSummaryView } from '../tasks/views.ts';
 import type { AgentCaller } from './identity.ts';
 import type { SessionLineage, SessionRecord } from './types.ts';
@@ -22,7 +23,9 @@ export const CONTEXT_SECTION_LIMIT = 8;
 export type CoordinatorConfig = CoordinatorSettings & { workspace_id?: string };
 
 /** The leases a session holds now, as the task kernel shows them (wire shapes). */
-export type SessionLeases = (sessionId: string) => Promise<{ task: TaskSummaryView; lease: LeaseView }[]>;
+export type SessionLeases = (
+  sessionId: string,
+) => Promise<{ task: TaskSummaryView; lease: LeaseView; bundle: () => Promise<TaskBundleView> }[]>;
 
 interface SessionSummary {
   id: string;
@@ -90,7 +93,7 @@ export class AgentSelfService {
   async #task(sessionId: string) {
     const [held] = await this.#leases(sessionId);
     return held
-      ? { available: true, task: held.task, lease: held.lease, bundle: null }
+      ? { available: true, task: held.task, lease: held.lease, bundle: await held.bundle() }
       : { available: false, task: null, lease: null, bundle: null };
   }
 

@@ -446,6 +446,8 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
       'worker',
       '--priority',
       'urgent',
+      '--description',
+      'Fix the flaky build',
       '--start',
     ]);
 
@@ -465,6 +467,7 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
       '--lease-seconds',
       '60',
     ]);
+    assert.match(claimed.stdout, /\n\nurgent work\n\nFix the flaky build\n$/, 'the brief follows the claim');
     const lines = claimed.stdout.split('\n');
     const runId = /^run\s+(run-[0-9a-f]{16})$/.exec(lines[0] ?? '')?.[1];
     assert.ok(runId, `the run comes first:\n${claimed.stdout}`);

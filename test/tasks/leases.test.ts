@@ -68,8 +68,8 @@ describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () =>
     assert.equal(again.text, '');
   });
 
-  test('me and context show the lease a session holds', async () => {
-    const { task: created, run } = await task();
+  test('me and context show the lease a session holds, and the brief', async () => {
+    const { task: created, run } = await task({ description: 'Make the build green' });
     const s = await session();
     await claim(s);
     const me = (await t.api.get('/api/agent/me', { headers: s.headers })).body.me;
@@ -81,6 +81,14 @@ describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () =>
     assert.equal(context.task.available, true);
     assert.equal(context.task.task.id, created.id);
     assert.equal(context.task.lease.run_id, run.id);
+    const bundle = context.task.bundle;
+    assert.equal(bundle.current_run.id, run.id);
+    assert.equal(bundle.current_run.ended_at, '0001-01-01T00:00:00Z', 'not reached yet: the zero time');
+    assert.equal(bundle.handoff_summary, 'work\n\nMake the build green');
+    assert.deepEqual(
+      bundle.recent_events.map((e: any) => e.event_type),
+      ['task.created', 'task.run_enqueued', 'task.run_claimed'],
+    );
     await lease(s, run.id, 'complete');
     const after = (await t.api.get('/api/agent/context', { headers: s.headers })).body.context;
     assert.equal(after.task.available, false);

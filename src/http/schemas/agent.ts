@@ -7,7 +7,7 @@ import {
   SessionStateSchema,
   SessionTypeSchema,
 } from './sessions.ts';
-import { TaskLeaseSchema, TaskSummarySchema } from './tasks.ts';
+import { TaskContextBundleSchema, TaskLeaseSchema, TaskSummarySchema } from './tasks.ts';
 
 const AgentSelfSchema = z
   .object({
@@ -108,8 +108,7 @@ export const AgentContextSchema = z
       available: z.boolean(),
       task: TaskSummarySchema.nullable(),
       lease: TaskLeaseSchema.nullable(),
-      // The full task bundle (attempts, events, reviews, profile) is not assembled yet.
-      bundle: z.null(),
+      bundle: TaskContextBundleSchema.nullable(),
     }),
     coordination_channel: z.object({ available: z.boolean(), channel: z.null() }),
     inbox_summary: z.object({
