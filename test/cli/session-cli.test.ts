@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, putFakeAcpAgent } from '../helpers/agents.ts';
 import { Api } from '../helpers/api.ts';
+import { cliFor } from '../helpers/cli.ts';
 import {
   AGH_BIN,
   aghEnv,
@@ -15,7 +16,6 @@ import {
   type ExitStatus,
   type ForegroundDaemon,
   killStarted,
-  type RunResult,
   removeTempDirs,
   runAgh,
   startForegroundDaemon,
@@ -90,20 +90,7 @@ describe('agh session (CLI against a real daemon)', () => {
     }
   });
 
-  const env = (extra: Record<string, string> = {}) => ({ AGH_HOME: home, AGH_HTTP_PORT: '0', ...extra });
-
-  const agh = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) =>
-    runAgh(args, { cwd: options.cwd, env: env(options.env) });
-
-  /** Runs agh, expects exit 0, and parses its JSON output. */
-  async function aghJson<T = any>(args: string[], options: { cwd?: string } = {}): Promise<T> {
-    const res = await agh([...args, '-o', 'json'], options);
-    assert.equal(res.code, 0, explain(args, res));
-    return JSON.parse(res.stdout) as T;
-  }
-
-  const explain = (args: string[], res: RunResult) =>
-    `agh ${args.join(' ')} → ${res.code}\nstdout:\n${res.stdout}\nstderr:\n${res.stderr}`;
+  const { env, agh, explain, aghJson } = cliFor(() => home);
 
   /** A new active session of the echo agent in "proj". */
   async function newSession(name?: string): Promise<Session> {

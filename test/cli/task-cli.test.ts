@@ -8,15 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, FAKE_PROCESS_AGENT, fixtureCommand, putAgent } from '../helpers/agents.ts';
+import { cliFor } from '../helpers/cli.ts';
 import {
   AGH_BIN,
   aghEnv,
   type ExitStatus,
   type ForegroundDaemon,
   killStarted,
-  type RunResult,
   removeTempDirs,
-  runAgh,
   startForegroundDaemon,
   tempDir,
   tempHome,
@@ -90,27 +89,7 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
     }
   });
 
-  const env = (extra: Record<string, string> = {}) => ({ AGH_HOME: home, AGH_HTTP_PORT: '0', ...extra });
-
-  const agh = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) =>
-    runAgh(args, { cwd: options.cwd, env: env(options.env) });
-
-  /** Runs agh, expects exit 0, and parses its JSON output. */
-  async function aghJson<T = any>(args: string[], options: { cwd?: string } = {}): Promise<T> {
-    const res = await agh([...args, '-o', 'json'], options);
-    assert.equal(res.code, 0, explain(args, res));
-    return JSON.parse(res.stdout) as T;
-  }
-
-  /** Runs agh, expects exit 0, and returns its output. */
-  async function aghOk(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-    const res = await agh(args, options);
-    assert.equal(res.code, 0, explain(args, res));
-    return res;
-  }
-
-  const explain = (args: string[], res: RunResult) =>
-    `agh ${args.join(' ')} → ${res.code}\nstdout:\n${res.stdout}\nstderr:\n${res.stderr}`;
+  const { env, agh, explain, aghJson, aghOk } = cliFor(() => home);
 
   const create = async (args: string[], options: { cwd?: string } = {}) =>
     (await aghJson<{ task: Task; run?: Run }>(['task', 'create', ...args], options)).task;
