@@ -1,19 +1,15 @@
 // `agh session …` end to end: the real CLI against a real foreground daemon, each in its own process,
 // with sessions that run the fake ACP agent (a real process speaking the real protocol).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, putFakeAcpAgent } from '../helpers/agents.ts';
 import { Api } from '../helpers/api.ts';
-import { cliFor } from '../helpers/cli.ts';
+import { cliFor, type Running } from '../helpers/cli.ts';
 import {
   AGH_BIN,
-  aghEnv,
   closedPort,
-  type ExitStatus,
   type ForegroundDaemon,
   killStarted,
   removeTempDirs,
@@ -53,14 +49,6 @@ interface SessionEvent {
   created_at: string;
 }
 
-/** An agh child that runs until told otherwise (for following streams and Ctrl-C). */
-interface Running {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<ExitStatus>;
-}
-
 describe('agh session (CLI against a real daemon)', () => {
   let home: string;
   let daemon: ForegroundDaemon;
@@ -68,7 +56,6 @@ describe('agh session (CLI against a real daemon)', () => {
   /** A registered workspace "proj" with the fake ACP agent "echo". */
   let root: string;
   let workspaceId: string;
-  const running = new Set<ChildProcess>();
 
   before(async () => {
     home = tempHome();
@@ -81,8 +68,7 @@ describe('agh session (CLI against a real daemon)', () => {
 
   after(async () => {
     try {
-      for (const child of running)
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      killRunning();
       await daemon?.stop();
     } finally {
       killStarted();
@@ -90,7 +76,7 @@ describe('agh session (CLI against a real daemon)', () => {
     }
   });
 
-  const { env, agh, explain, aghJson } = cliFor(() => home);
+  const { env, agh, explain, aghJson, start, killRunning } = cliFor(() => home);
 
   /** A new active session of the echo agent in "proj". */
   async function newSession(name?: string): Promise<Session> {
@@ -116,27 +102,6 @@ describe('agh session (CLI against a real daemon)', () => {
       .split('\n')
       .filter((l) => l !== '')
       .map((l) => JSON.parse(l) as SessionEvent);
-  }
-
-  function start(args: string[]): Running {
-    const child = spawn(AGH_BIN, args, {
-      cwd: tmpdir(),
-      env: aghEnv(env()),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const exited = new Promise<ExitStatus>((resolve) =>
-      child.on('close', (code, signal) => resolve({ code, signal })),
-    );
-    return { child, stdout: () => stdout, stderr: () => stderr, exited };
   }
 
   const finish = (r: Running, what: string) =>

@@ -2,17 +2,12 @@
 // in its own process. The dispatcher is off, so queued runs wait for the sessions the tests start
 // themselves (the fake process agent, a real process that stays up).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { eventually, FAKE_PROCESS_AGENT, fixtureCommand, putAgent } from '../helpers/agents.ts';
 import { cliFor } from '../helpers/cli.ts';
 import {
-  AGH_BIN,
-  aghEnv,
-  type ExitStatus,
   type ForegroundDaemon,
   killStarted,
   removeTempDirs,
@@ -47,14 +42,6 @@ interface Run {
   error?: string;
 }
 
-/** An agh child that runs until it exits on its own (for following streams). */
-interface Running {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<ExitStatus>;
-}
-
 describe('agh task and agh scheduler (CLI against a real daemon)', () => {
   let home: string;
   let daemon: ForegroundDaemon;
@@ -63,7 +50,6 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
   let workspaceId: string;
   /** Where the worker writes what the daemon gave it (its session token among others). */
   let workerReport: string;
-  const running = new Set<ChildProcess>();
 
   before(async () => {
     home = tempHome();
@@ -80,8 +66,7 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
 
   after(async () => {
     try {
-      for (const child of running)
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      killRunning();
       await daemon?.stop();
     } finally {
       killStarted();
@@ -89,7 +74,7 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
     }
   });
 
-  const { env, agh, explain, aghJson, aghOk } = cliFor(() => home);
+  const { agh, explain, aghJson, aghOk, start, killRunning } = cliFor(() => home);
 
   const create = async (args: string[], options: { cwd?: string } = {}) =>
     (await aghJson<{ task: Task; run?: Run }>(['task', 'create', ...args], options)).task;
@@ -118,27 +103,6 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
     const w = await workerSession();
     const { claim } = await aghJson(['task', 'next', ...w.as, '--priority-min', 'urgent']);
     return claim;
-  }
-
-  function start(args: string[]): Running {
-    const child = spawn(AGH_BIN, args, {
-      cwd: tmpdir(),
-      env: aghEnv(env()),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => {
-      stdout += s;
-    });
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s;
-    });
-    const exited = new Promise<ExitStatus>((resolve) =>
-      child.on('close', (code, signal) => resolve({ code, signal })),
-    );
-    return { child, stdout: () => stdout, stderr: () => stderr, exited };
   }
 
   test('create: in a workspace by name, global, from a directory inside a workspace, with --agent', async () => {

@@ -1,6 +1,16 @@
 // Running the real `agh` CLI against a test daemon's home: the same few helpers for every CLI suite.
 import assert from 'node:assert/strict';
-import { type RunResult, runAgh } from './daemon-process.ts';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { AGH_BIN, aghEnv, type ExitStatus, type RunResult, runAgh } from './daemon-process.ts';
+
+/** An agh child that runs until it exits on its own (for following streams). */
+export interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<ExitStatus>;
+}
 
 export interface CliOptions {
   cwd?: string;
@@ -32,5 +42,34 @@ export function cliFor(home: () => string) {
     return res;
   }
 
-  return { env, agh, explain, aghJson, aghOk };
+  const running = new Set<ChildProcess>();
+
+  /** Starts agh in the background; `killRunning` ends whatever is left at the end of a suite. */
+  function start(args: string[]): Running {
+    const child = spawn(AGH_BIN, args, {
+      cwd: tmpdir(),
+      env: aghEnv(env()),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
+    const exited = new Promise<ExitStatus>((resolve) =>
+      child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+    return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  }
+
+  function killRunning(): void {
+    for (const child of running)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  return { env, agh, explain, aghJson, aghOk, start, killRunning };
 }
