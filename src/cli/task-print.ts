@@ -16,10 +16,10 @@ import {
   type TaskTree,
   type TaskTreeNode,
 } from '../client/tasks.ts';
+import { isOpenRun, PRIORITY_WEIGHT, TERMINAL_TASK_STATUSES } from '../tasks/types.ts';
 import { printFields, printTable } from './output.ts';
 
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
-const OPEN_RUN_STATUSES: ReadonlySet<string> = new Set(['queued', 'claimed', 'starting', 'running']);
+export const TERMINAL_STATUSES: ReadonlySet<string> = TERMINAL_TASK_STATUSES;
 
 // ---------------------------------------------------------------------------------------------
 // Option parsers (commander turns an InvalidArgumentError into a usage error: exit 2)
@@ -60,8 +60,7 @@ export function jsonValue(value: string): unknown {
 
 /** A priority name (low 10, medium 20, high 30, urgent 40) or its weight. */
 export function priorityWeight(value: string): number {
-  const index = TASK_PRIORITIES.indexOf(value as TaskPriority);
-  if (index !== -1) return (index + 1) * 10;
+  if (TASK_PRIORITIES.includes(value as TaskPriority)) return PRIORITY_WEIGHT[value as TaskPriority];
   if (/^\d+$/.test(value)) return Number(value);
   throw new InvalidArgumentError(`expected ${TASK_PRIORITIES.join(', ')} or a weight (10 to 40)`);
 }
@@ -71,7 +70,7 @@ export function priorityWeight(value: string): number {
 // ---------------------------------------------------------------------------------------------
 
 export function isTerminal(task: { status: string }, runs: readonly { status: string }[] = []): boolean {
-  return TERMINAL_STATUSES.has(task.status) && !runs.some((r) => OPEN_RUN_STATUSES.has(r.status));
+  return TERMINAL_STATUSES.has(task.status) && !runs.some((r) => isOpenRun(r.status));
 }
 
 export function formatOwner(owner: OwnerRef | null | undefined): string | undefined {

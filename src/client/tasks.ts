@@ -25,25 +25,8 @@ export type SchedulerBacklog = components['schemas']['SchedulerBacklog'];
 export type SchedulerDrainResult = components['schemas']['SchedulerDrainResult'];
 export type TaskStreamEvent = components['schemas']['TaskStreamEvent'];
 
-export const TASK_STATUSES: readonly TaskStatus[] = [
-  'draft',
-  'pending',
-  'blocked',
-  'ready',
-  'in_progress',
-  'completed',
-  'failed',
-  'canceled',
-];
-export const TASK_PRIORITIES: readonly TaskPriority[] = ['low', 'medium', 'high', 'urgent'];
-export const OWNER_KINDS: readonly OwnerKind[] = [
-  'human',
-  'agent_session',
-  'automation',
-  'extension',
-  'network_peer',
-  'pool',
-];
+// The value sets are the kernel's own (plain constants, shared rather than copied).
+export { OWNER_KINDS, TASK_PRIORITIES, TASK_STATUSES } from '../tasks/types.ts';
 
 /** The daemon's error envelope. */
 export interface ApiErrorBody {

@@ -87,7 +87,6 @@ export interface TaskTable {
   title: string;
   description: string | null;
   priority: string;
-  priority_weight: number;
   max_attempts: number;
   /** 0 or 1. */
   auto_enqueue_on_ready: number;

@@ -101,20 +101,7 @@ export class TaskLifecycle {
     const replayed = await this.#kernel.write(actor, async (unit) => {
       const replay = await findReplay(unit, options.idempotencyKey, id);
       if (replay) return { task: await unit.task(id), run: replay };
-      const task = await unit.task(id);
-      if (task.approval_policy !== 'manual' || task.approval_state !== 'pending') {
-        throw new AppError(
-          'task_transition_invalid',
-          `task "${id}" is not waiting for approval (policy ${task.approval_policy}, state ${task.approval_state})`,
-        );
-      }
-      await unit.q.tasks.update(id, { approval_state: 'approved', updated_at: unit.now });
-      const status = await unit.reconcile(id);
-      unit.emit(id, 'task.approved', {
-        previous_approval_state: 'pending',
-        approval_state: 'approved',
-        status,
-      });
+      await decide(unit, id, 'approved');
       return undefined;
     });
     if (replayed) return replayed;
@@ -127,20 +114,7 @@ export class TaskLifecycle {
 
   async reject(id: string, actor: Actor): Promise<TaskRecord> {
     return this.#kernel.write(actor, async (unit) => {
-      const task = await unit.task(id);
-      if (task.approval_policy !== 'manual' || task.approval_state !== 'pending') {
-        throw new AppError(
-          'task_transition_invalid',
-          `task "${id}" is not waiting for approval (policy ${task.approval_policy}, state ${task.approval_state})`,
-        );
-      }
-      await unit.q.tasks.update(id, { approval_state: 'rejected', updated_at: unit.now });
-      const status = await unit.reconcile(id);
-      unit.emit(id, 'task.rejected', {
-        previous_approval_state: 'pending',
-        approval_state: 'rejected',
-        status,
-      });
+      await decide(unit, id, 'rejected');
       return unit.fresh(id);
     });
   }
@@ -290,6 +264,20 @@ export async function cancelRun(
       run.id,
     );
   }
+}
+
+/** Records the approval decision on a task waiting for one (tasks.md §2.2). */
+async function decide(unit: Unit, id: string, decision: 'approved' | 'rejected'): Promise<void> {
+  const task = await unit.task(id);
+  if (task.approval_policy !== 'manual' || task.approval_state !== 'pending') {
+    throw new AppError(
+      'task_transition_invalid',
+      `task "${id}" is not waiting for approval (policy ${task.approval_policy}, state ${task.approval_state})`,
+    );
+  }
+  await unit.q.tasks.update(id, { approval_state: decision, updated_at: unit.now });
+  const status = await unit.reconcile(id);
+  unit.emit(id, `task.${decision}`, { previous_approval_state: 'pending', approval_state: decision, status });
 }
 
 async function blockReason(unit: Unit, task: TaskRecord): Promise<string> {

@@ -120,7 +120,6 @@ export class TaskService {
         title,
         description: input.description ?? null,
         priority: input.priority ?? 'medium',
-        priority_weight: PRIORITY_WEIGHT[input.priority ?? 'medium'],
         max_attempts: maxAttempts,
         auto_enqueue_on_ready: input.auto_enqueue_on_ready ? 1 : 0,
         status,
@@ -189,11 +188,7 @@ export class TaskService {
       };
       change('title', 'title', title, task.title);
       change('description', 'description', input.description ?? undefined, task.description);
-      if (input.priority !== undefined && input.priority !== task.priority) {
-        set.priority = input.priority;
-        set.priority_weight = PRIORITY_WEIGHT[input.priority];
-        changed.push('priority');
-      }
+      change('priority', 'priority', input.priority, task.priority);
       change('max_attempts', 'max_attempts', input.max_attempts ?? undefined, task.max_attempts);
       if (input.auto_enqueue_on_ready != null && input.auto_enqueue_on_ready !== task.auto_enqueue_on_ready) {
         set.auto_enqueue_on_ready = input.auto_enqueue_on_ready ? 1 : 0;

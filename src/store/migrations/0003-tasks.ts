@@ -17,7 +17,6 @@ export const migration0003Tasks: Migration = {
       .addColumn('title', 'text', (c) => c.notNull())
       .addColumn('description', 'text')
       .addColumn('priority', 'text', (c) => c.notNull())
-      .addColumn('priority_weight', 'integer', (c) => c.notNull())
       .addColumn('max_attempts', 'integer', (c) => c.notNull())
       .addColumn('auto_enqueue_on_ready', 'integer', (c) => c.notNull())
       // The derived status, reconciled on every write (tasks.md §2).
