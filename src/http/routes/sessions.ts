@@ -1,11 +1,11 @@
 // Sessions API for operators (outside the wire contract; ARCHITECTURE §2): start, list, show,
 // prompt, stop, and follow a session's events as a server-sent event stream.
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SessionManager } from '../../sessions/index.ts';
 import type { SessionEventRow } from '../../sessions/store.ts';
 import type { WorkspaceService } from '../../workspaces/index.ts';
 import type { ZodApp } from '../app.ts';
+import { SseStreams } from '../sse.ts';
 import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
 import {
   CreateSessionRequestSchema,
@@ -22,14 +22,9 @@ import {
 const tags = ['Sessions'];
 const E = ErrorResponseSchema;
 const REPLAY_PAGE = 500;
-const KEEP_ALIVE_MS = 15_000;
 
 export function sessionRoutes(app: ZodApp, sessions: SessionManager, workspaces: WorkspaceService): void {
-  const streams = new Set<ServerResponse>();
-  // Streams would otherwise hold shutdown up until the grace period cuts them.
-  app.addHook('preClose', async () => {
-    for (const raw of streams) raw.end();
-  });
+  const streams = new SseStreams(app);
 
   app.post(
     '/api/sessions',
@@ -158,44 +153,26 @@ export function sessionRoutes(app: ZodApp, sessions: SessionManager, workspaces:
       let last = request.query.after ?? (Number.isInteger(lastEventId) && lastEventId > 0 ? lastEventId : 0);
       const follow = request.query.follow !== 'false';
 
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-request-id': request.id,
-      });
-      streams.add(raw);
       let replaying = true;
-      let ended = false;
       const buffered: SessionEventRow[] = [];
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        unsubscribe();
-        clearInterval(keepAlive);
-        streams.delete(raw);
-        raw.end();
-      };
+      let unsubscribe = () => {};
+      const stream = streams.open(request, reply, () => unsubscribe());
+      const end = () => stream.end();
       const send = (event: SessionEventRow) => {
-        if (ended || event.seq <= last) return;
+        if (stream.ended || event.seq <= last) return;
         last = event.seq;
-        raw.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        stream.send(event.seq, event.type, event);
         if (event.type === 'state' && event.data.state === 'stopped') end();
       };
-      const unsubscribe = sessions.events.subscribe(id, (event) =>
+      unsubscribe = sessions.events.subscribe(id, (event) =>
         replaying ? buffered.push(event) : send(event),
       );
-      const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-      keepAlive.unref();
-      request.raw.on('close', end);
-      raw.on('close', end);
+      if (stream.ended) unsubscribe();
       try {
         for (;;) {
           const page = await sessions.events.list(id, last, REPLAY_PAGE);
           page.forEach(send);
-          if (page.length < REPLAY_PAGE || ended) break;
+          if (page.length < REPLAY_PAGE || stream.ended) break;
         }
       } catch (err) {
         request.log.error({ err, session_id: id }, 'cannot replay session events');

@@ -3,7 +3,6 @@
 // reconnects with Last-Event-ID (or after_sequence) gets exactly the events it has not seen: the live
 // subscription starts before the backlog is read, and anything at or below the last sequence sent is
 // dropped.
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 import type { TaskKernel } from '../../tasks/kernel.ts';
@@ -11,23 +10,18 @@ import type { TaskReader } from '../../tasks/reader.ts';
 import type { EventRecord } from '../../tasks/records.ts';
 import type { TimelineView } from '../../tasks/views.ts';
 import type { ZodApp } from '../app.ts';
+import { SseStreams } from '../sse.ts';
 import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
 import { StreamQuerySchema, TaskIdParamsSchema } from '../schemas/tasks.ts';
 import { TASK_ROUTE_CONFIG } from './tasks.ts';
 
 const E = ErrorResponseSchema;
 const REPLAY_PAGE = 500;
-const KEEP_ALIVE_MS = 15_000;
 /** A client that falls this far behind is cut off; it reconnects with Last-Event-ID. */
 const MAX_PENDING = 256;
-/** Nor may a client that stops reading make the daemon hold more than this for it. */
-const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader: TaskReader }): void {
-  const streams = new Set<ServerResponse>();
-  app.addHook('preClose', async () => {
-    for (const raw of streams) raw.end();
-  });
+  const streams = new SseStreams(app);
 
   app.get(
     '/api/tasks/:id/stream',
@@ -73,49 +67,25 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
         throw new AppError('task_not_found', `task "${id}" not found`);
       }
 
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-        'x-request-id': request.id,
-      });
-      raw.write(': stream open\n\n');
-      streams.add(raw);
-
-      let ended = false;
+      const stream = streams.open(request, reply, unsubscribe);
+      const end = () => stream.end();
       let replaying = true;
       const pending: EventRecord[] = [];
       let sending: Promise<void> = Promise.resolve();
-      const end = () => {
-        if (ended) return;
-        ended = true;
-        unsubscribe();
-        clearInterval(keepAlive);
-        streams.delete(raw);
-        raw.end();
-      };
-      const frame = (entry: TimelineView) => {
-        const data = { sequence: entry.sequence, type: entry.event_type, timeline: entry };
-        raw.write(`id: ${entry.sequence}\nevent: ${entry.event_type}\ndata: ${JSON.stringify(data)}\n\n`);
-        if (raw.writableLength > MAX_UNSENT_BYTES) {
-          request.log.warn(
-            { task_id: id },
-            'task stream client stopped reading; closing it (it may resume with Last-Event-ID)',
-          );
-          end();
-        }
-      };
+      const frame = (entry: TimelineView) =>
+        stream.send(entry.sequence, entry.event_type, {
+          sequence: entry.sequence,
+          type: entry.event_type,
+          timeline: entry,
+        });
       // Events are turned into timeline entries (which read the store) one batch at a time, in order.
       const flush = () => {
         sending = sending.then(async () => {
-          while (!ended && !replaying && pending.length > 0) {
+          while (!stream.ended && !replaying && pending.length > 0) {
             const batch = pending.splice(0).filter((e) => e.seq > last);
             if (batch.length === 0) continue;
             for (const entry of await deps.reader.timelineEntries(batch)) {
-              if (ended || entry.sequence <= last) continue;
+              if (stream.ended || entry.sequence <= last) continue;
               last = entry.sequence;
               frame(entry);
             }
@@ -127,7 +97,7 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
         });
       };
       function consider(event: EventRecord): void {
-        if (ended) return;
+        if (stream.ended) return;
         // A new child (or grandchild) joins the subtree with its task.created event.
         const parent = event.type === 'task.created' ? event.payload.parent_task_id : undefined;
         if (typeof parent === 'string' && subtree.has(parent)) subtree.add(event.task_id);
@@ -145,19 +115,13 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
       }
       ready = true;
       early.splice(0).forEach(consider);
-      const keepAlive = setInterval(() => raw.write(': ping\n\n'), KEEP_ALIVE_MS);
-      keepAlive.unref();
-      request.raw.on('close', end);
-      raw.on('close', end);
-      // The client may have gone while the subtree was read: its close event has passed already.
-      if (raw.destroyed || request.raw.socket.destroyed) end();
 
       try {
         for (;;) {
           const page = await deps.kernel.read.events.ofTasks([...subtree], last, REPLAY_PAGE);
           const entries = await deps.reader.timelineEntries(page);
           for (const entry of entries) {
-            if (ended) return;
+            if (stream.ended) return;
             if (entry.sequence <= last) continue;
             last = entry.sequence;
             frame(entry);
