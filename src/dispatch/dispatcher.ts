@@ -9,7 +9,7 @@ import { AppError } from '../lib/errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { SessionManager } from '../sessions/index.ts';
 import { daemonActor, type TaskKernel } from '../tasks/kernel.ts';
-import type { LeaseCaller, LeaseService } from '../tasks/leases.ts';
+import { type LeaseCaller, type LeaseService, WORK_MAY_BE_CLAIMABLE } from '../tasks/leases.ts';
 import type { RunRecord, TaskRecord } from '../tasks/records.ts';
 import type { RunOperations, RunSessionStarter } from '../tasks/run-ops.ts';
 import { taskPrompt } from './prompt.ts';
@@ -54,18 +54,6 @@ interface Managed {
   idleSince: number;
 }
 
-const WAKE_TYPES = new Set([
-  'task.run_enqueued',
-  'task.run_released',
-  'task.run_lease_expired',
-  'task.run_operator_retry',
-  'task.run_recovered_from_attention',
-  'task.resumed',
-  'task.approved',
-  'task.dependency_removed',
-  'task.updated',
-]);
-
 export class Dispatcher implements RunSessionStarter {
   readonly #kernel: TaskKernel;
   readonly #sessions: SessionManager;
@@ -101,7 +89,7 @@ export class Dispatcher implements RunSessionStarter {
     this.#logger = deps.logger;
     this.#settings = { ...DEFAULT_DISPATCHER_SETTINGS, ...deps.settings };
     this.#unsubscribe = deps.kernel.bus.subscribe((event) => {
-      if (WAKE_TYPES.has(event.type)) this.poke();
+      if (WORK_MAY_BE_CLAIMABLE.has(event.type)) this.poke();
     });
   }
 

@@ -36,7 +36,11 @@ export interface Claim {
   channel: CoordinationChannelView | undefined;
 }
 
-const WAKE_TYPES = new Set([
+/**
+ * Events after which some queued run may have become claimable (new or requeued work, a lifted
+ * hold or gate, a finished blocker or lease): long polls and the dispatcher look again.
+ */
+export const WORK_MAY_BE_CLAIMABLE: ReadonlySet<string> = new Set([
   'task.run_enqueued',
   'task.run_released',
   'task.run_lease_expired',
@@ -60,7 +64,7 @@ export class LeaseService {
     this.#kernel = kernel;
     // Anything that may have made work claimable wakes the long polls; they try again.
     kernel.bus.subscribe((event) => {
-      if (WAKE_TYPES.has(event.type)) this.wakeWaiters();
+      if (WORK_MAY_BE_CLAIMABLE.has(event.type)) this.wakeWaiters();
     });
   }
 
