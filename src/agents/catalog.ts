@@ -6,7 +6,7 @@ import type { AgentDefinition } from './definition.ts';
 import { type DefinitionRoot, discoverAgents, hasLinkedParent, loadAgent } from './discovery.ts';
 import type { ProviderCatalog } from './providers.ts';
 import { compareCodeUnits } from '../lib/text.ts';
-import { discoverSkills, type SkillInfo } from '../skills/discovery.ts';
+import { discoverSkills, type SkillInfo } from './skills.ts';
 
 export const AGENT_DIR = '.agh';
 export const GENERAL_AGENT_NAME = 'general';

@@ -1,6 +1,6 @@
 // Agent providers: how to launch an agent CLI. The built-in ones speak the Agent Client Protocol;
 // `$AGH_HOME/config.toml` may add providers ([providers.<name>]) or change a built-in's command.
-import type { ProviderFileConfig } from '../daemon/config-file.ts';
+import type { ProviderFileConfig } from '../settings/config-file.ts';
 import { compareCodeUnits } from '../lib/text.ts';
 
 export interface ProviderInfo {

@@ -16,7 +16,7 @@ import {
   type TaskTree,
   type TaskTreeNode,
 } from '../client/tasks.ts';
-import { isOpenRun, PRIORITY_WEIGHT, TERMINAL_TASK_STATUSES } from '../tasks/types.ts';
+import { isOpenRun, PRIORITY_WEIGHT, TERMINAL_TASK_STATUSES } from '../contract/vocabulary.ts';
 import { printFields, printTable } from './output.ts';
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = TERMINAL_TASK_STATUSES;

@@ -1,6 +1,6 @@
 // A small typed client for the Sessions API. Those routes are outside the wire contract
 // (contract/openapi.json), so the generated client knows nothing of them; their shapes are those of
-// src/http/schemas/sessions.ts, whose Session matches the contract's. Every call answers like
+// src/contract/sessions.ts, whose Session matches the contract's. Every call answers like
 // openapi-fetch does ({ data } or { error }, and the response), so the CLI handles both alike.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';

@@ -26,7 +26,7 @@ export type SchedulerDrainResult = components['schemas']['SchedulerDrainResult']
 export type TaskStreamEvent = components['schemas']['TaskStreamEvent'];
 
 // The value sets are the kernel's own (plain constants, shared rather than copied).
-export { OWNER_KINDS, TASK_PRIORITIES, TASK_STATUSES } from '../tasks/types.ts';
+export { OWNER_KINDS, TASK_PRIORITIES, TASK_STATUSES } from '../contract/vocabulary.ts';
 
 /** The daemon's error envelope. */
 export interface ApiErrorBody {

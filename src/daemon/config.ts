@@ -1,7 +1,7 @@
 // Daemon configuration: environment variables first, then $AGH_HOME/config.toml, then defaults.
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigError, type FileConfig, readConfigFile } from './config-file.ts';
+import { ConfigError, type FileConfig, readConfigFile } from '../settings/config-file.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -13,6 +13,7 @@ import { TaskKernel } from '../tasks/kernel.ts';
 import { coordinationChannel, LeaseService } from '../tasks/leases.ts';
 import { TaskLifecycle } from '../tasks/lifecycle.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
+import { defaultRunners } from '../runners/registry.ts';
 import { leaseView, summaryView } from '../tasks/views.ts';
 import { taskBundle } from '../tasks/bundle.ts';
 import { Inspector } from '../tasks/inspect.ts';
@@ -20,25 +21,10 @@ import { TaskReader } from '../tasks/reader.ts';
 import { RunOperations } from '../tasks/run-ops.ts';
 import { SchedulerService } from '../tasks/scheduler.ts';
 import { TaskService } from '../tasks/service.ts';
-import type { FileConfig } from './config-file.ts';
+import type { FileConfig } from '../settings/config-file.ts';
+import type { Services } from '../operations/services.ts';
 
-export interface Services {
-  workspaces: WorkspaceService;
-  sessions: SessionManager;
-  spawn: SpawnService;
-  agentSelf: AgentSelfService;
-  agents: AgentCatalog;
-  providers: ProviderCatalog;
-  kernel: TaskKernel;
-  tasks: TaskService;
-  lifecycle: TaskLifecycle;
-  taskReader: TaskReader;
-  leases: LeaseService;
-  scheduler: SchedulerService;
-  runs: RunOperations;
-  inspector: Inspector;
-  dispatcher: Dispatcher;
-}
+export type { Services };
 
 export interface ServiceDeps {
   store: Store;
@@ -74,6 +60,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     home: deps.home,
     logger: deps.logger,
     apiUrl: deps.apiUrl,
+    runners: defaultRunners(),
     ...(deps.owner !== undefined ? { owner: deps.owner } : {}),
     settings: {
       defaultAgent: file.defaults?.agent ?? GENERAL_AGENT_NAME,

@@ -15,7 +15,7 @@ import { AppError } from '../lib/errors.ts';
 import { newRequestId } from '../lib/ids.ts';
 import { VERSION } from '../lib/version.ts';
 import type { Dialect } from '../store/db.ts';
-import type { Services } from '../daemon/services.ts';
+import type { Services } from '../operations/services.ts';
 import { bearerAuth } from './auth.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';

@@ -5,7 +5,6 @@ import { Readable, Writable } from 'node:stream';
 import {
   client,
   type ClientConnection,
-  type McpServer,
   methods,
   ndJsonStream,
   PROTOCOL_VERSION,
@@ -14,33 +13,23 @@ import {
   type RequestPermissionResponse,
   type SessionUpdate,
 } from '@agentclientprotocol/sdk';
-import type { PermissionMode } from '../agents/definition.ts';
 import { VERSION } from '../lib/version.ts';
 import { type AgentProcess, AgentProcessSlot } from './agent-process.ts';
 import { ConfinedFiles, FileAccessError } from './confined-files.ts';
 import {
+  type AcpLaunch,
   type LaunchSpec,
   type Runner,
   RunnerError,
-  type RunnerEventSink,
   type RunnerExit,
   type StartResult,
   type TurnResult,
-} from './types.ts';
+  describeExit,
+  withStderr,
+} from '../sessions/runner.ts';
 
-export interface AcpRunnerOptions {
+export interface AcpRunnerOptions extends AcpLaunch {
   launch: LaunchSpec;
-  /** The workspace's extra dirs; `launch.cwd` is its root. */
-  additionalDirectories: string[];
-  mcpServers: McpServer[];
-  permissionMode: PermissionMode;
-  /** Where the agent may read and write files through the client. */
-  fileRoots: string[];
-  /** Never reachable through the client, even inside a root: the daemon's home. */
-  deniedDirs: string[];
-  /** How long initialize + session/new may take before the start counts as failed. */
-  startTimeoutMs: number;
-  onEvent: RunnerEventSink;
 }
 
 const READ_ONLY_KINDS = new Set(['read', 'search', 'think', 'fetch']);
@@ -298,20 +287,6 @@ export class AcpRunner implements Runner {
       `the agent exited before the ACP handshake finished: ${describeExit(exit)}`,
     );
   }
-}
-
-export function describeExit(exit: RunnerExit): string {
-  const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
-  return withStderr(how, exit);
-}
-
-/** The agent's last line on stderr, leaving out what the supervising shell says about signals. */
-function withStderr(message: string, exit: RunnerExit): string {
-  const lastLine = exit.stderrTail
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !/^(\S+: \d+: )?(Terminated|Killed)$/.test(l.trim()))
-    .pop();
-  return lastLine ? `${message}; its last words on stderr: ${lastLine.slice(0, 300)}` : message;
 }
 
 function compact(data: Record<string, unknown>): Record<string, unknown> {

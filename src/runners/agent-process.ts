@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { findExecutable } from './executable.ts';
-import { type LaunchSpec, RunnerError, type RunnerExit } from './types.ts';
+import { type LaunchSpec, RunnerError, type RunnerExit } from '../sessions/runner.ts';
 
 const SUPERVISOR = fileURLToPath(new URL('./supervise.sh', import.meta.url));
 const STDERR_TAIL_BYTES = 2048;

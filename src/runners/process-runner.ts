@@ -8,7 +8,7 @@ import {
   type RunnerExit,
   type StartResult,
   type TurnResult,
-} from './types.ts';
+} from '../sessions/runner.ts';
 
 export class ProcessRunner implements Runner {
   readonly kind = 'process' as const;

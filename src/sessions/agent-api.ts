@@ -3,18 +3,17 @@
 // are present and empty, never invented.
 import type { AgentCatalog } from '../agents/catalog.ts';
 import type { ProviderCatalog } from '../agents/providers.ts';
-import type { FileConfig } from '../daemon/config-file.ts';
+import type { FileConfig } from '../settings/config-file.ts';
 import {
   type CoordinatorSettings,
   coordinatorSettings,
   readWorkspaceConfig,
-} from '../daemon/workspace-config.ts';
+} from '../settings/workspace-config.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import type { AgentSoul, SoulService } from '../souls/service.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/index.ts';
-import type { TaskBundleView } from '../tasks/bundle.ts';
-import type { LeaseView, TaskSummaryView } from '../tasks/views.ts';
+import type { LeaseView, TaskBundleView, TaskSummaryView } from '../contract/tasks.ts';
 import type { AgentCaller } from './identity.ts';
 import type { SessionLineage, SessionRecord } from './types.ts';
 

@@ -17,9 +17,14 @@ import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { assertStorableText } from '../lib/text.ts';
 import { newSessionId, newSessionToken, newTurnId, sha256Hex } from '../lib/ids.ts';
-import { AcpRunner, describeExit } from '../runners/acp-runner.ts';
-import { ProcessRunner } from '../runners/process-runner.ts';
-import { type Runner, RunnerError, type RunnerExit, type TurnResult } from '../runners/types.ts';
+import {
+  describeExit,
+  type Runner,
+  RunnerError,
+  type RunnerExit,
+  type RunnerFactory,
+  type TurnResult,
+} from './runner.ts';
 import type { WorkspaceService, WorkspaceSessions } from '../workspaces/index.ts';
 import { SessionEventLog } from './events.ts';
 import { type CreateSessionInput, planSession, type SessionPlan } from './plan.ts';
@@ -54,6 +59,8 @@ export interface SessionManagerDeps {
   home: string;
   logger: Logger;
   settings: SessionSettings;
+  /** Builds the runner for a session's harness. */
+  runners: RunnerFactory;
   /** The daemon's own URL, known only once it listens. */
   apiUrl: () => string;
   /** The environment agents inherit (minus every AGH_* variable). */
@@ -609,27 +616,30 @@ export class SessionManager implements WorkspaceSessions {
       logDir: join(this.#deps.home, 'sessions', record.id),
       graceMs: this.#deps.settings.stopGraceMs,
     };
-    if (plan.runner === 'process') return new ProcessRunner(launch);
+    if (plan.runner === 'process') return this.#deps.runners.create({ kind: 'process', launch });
     const policy = record.lineage.permission_policy;
     const spawned = record.lineage.parent_session_id !== undefined;
     const servers = (plan.agent.definition.mcp_servers ?? []).filter(
       (s) => !spawned || policy.mcp_servers.includes(s.name),
     );
-    return new AcpRunner({
+    return this.#deps.runners.create({
+      kind: 'acp',
       launch,
-      additionalDirectories: [...plan.workspace.add_dirs],
-      mcpServers: servers.map(toAcpServer),
-      permissionMode: record.permission_mode,
-      deniedDirs: [this.#deps.home, this.#realHome].filter((d): d is string => d !== undefined),
-      fileRoots: spawned ? policy.workspace_paths : [plan.workspace.root_dir, ...plan.workspace.add_dirs],
-      startTimeoutMs: this.#deps.settings.startTimeoutMs,
-      onEvent: (event) => {
-        const turn = this.#live.get(record.id)?.turn;
-        if (turn) {
-          turn.lastActivityAt = this.#clock.now();
-          turn.lastKind = event.type;
-        }
-        void this.events.append(record.id, event.type, event.data);
+      acp: {
+        additionalDirectories: [...plan.workspace.add_dirs],
+        mcpServers: servers.map(toAcpServer),
+        permissionMode: record.permission_mode,
+        deniedDirs: [this.#deps.home, this.#realHome].filter((d): d is string => d !== undefined),
+        fileRoots: spawned ? policy.workspace_paths : [plan.workspace.root_dir, ...plan.workspace.add_dirs],
+        startTimeoutMs: this.#deps.settings.startTimeoutMs,
+        onEvent: (event) => {
+          const turn = this.#live.get(record.id)?.turn;
+          if (turn) {
+            turn.lastActivityAt = this.#clock.now();
+            turn.lastKind = event.type;
+          }
+          void this.events.append(record.id, event.type, event.data);
+        },
       },
     });
   }

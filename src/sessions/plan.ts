@@ -6,7 +6,7 @@ import type { AgentCatalog, ResolvedAgent } from '../agents/catalog.ts';
 import type { Provider, ProviderCatalog } from '../agents/providers.ts';
 import { AppError } from '../lib/errors.ts';
 import { assertStorableText } from '../lib/text.ts';
-import { splitCommand } from '../runners/command-line.ts';
+import { splitCommand } from '../lib/command-line.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/index.ts';
 import type { RunnerKind } from './types.ts';
 

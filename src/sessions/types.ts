@@ -1,24 +1,13 @@
 import type { PermissionMode } from '../agents/definition.ts';
 // The session model: one supervised agent process in a workspace.
+import { SESSION_STATES, SESSION_TYPES, STOP_REASONS } from '../contract/vocabulary.ts';
 
-export const SESSION_STATES = ['starting', 'active', 'stopping', 'stopped'] as const;
+export { SESSION_STATES, SESSION_TYPES, STOP_REASONS };
+
 export type SessionState = (typeof SESSION_STATES)[number];
 
-export const SESSION_TYPES = ['user', 'dream', 'system', 'coordinator', 'spawned'] as const;
 export type SessionType = (typeof SESSION_TYPES)[number];
 
-export const STOP_REASONS = [
-  'completed',
-  'user_canceled',
-  'max_iterations',
-  'loop_detected',
-  'timeout',
-  'budget_exceeded',
-  'error',
-  'agent_crashed',
-  'hook_stopped',
-  'shutdown',
-] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 export const FAILURE_KINDS = [

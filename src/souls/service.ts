@@ -2,13 +2,13 @@
 // a soul switched off in config is present but inactive; links inside a workspace are not followed.
 import { dirname, join, relative } from 'node:path';
 import type { AgentCatalog, WorkspaceRoots } from '../agents/catalog.ts';
-import type { FileConfig } from '../daemon/config-file.ts';
+import type { FileConfig } from '../settings/config-file.ts';
 import {
   readWorkspaceConfig,
   settingsDigest,
   soulSettings,
   type SoulSettings,
-} from '../daemon/workspace-config.ts';
+} from '../settings/workspace-config.ts';
 import { AppError } from '../lib/errors.ts';
 import { readRegularFile } from '../lib/files.ts';
 import { type ParsedSoul, parseSoul, type SoulDiagnostic, type SoulFrontmatter } from './soul.ts';

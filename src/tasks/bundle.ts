@@ -3,11 +3,9 @@
 // which is the only place a session can read it, since task summaries carry no description and
 // session tokens do not reach /api/tasks.
 import type { z } from 'zod';
-import type {
-  TaskBundleEventSchema,
-  TaskBundleRunSchema,
-  TaskContextBundleSchema,
-} from '../http/schemas/tasks.ts';
+import type { TaskBundleEventSchema, TaskBundleRunSchema, TaskBundleView } from '../contract/tasks.ts';
+
+export type { TaskBundleView };
 import type { TaskQueries } from './store/index.ts';
 import type { EventRecord, RunRecord, TaskRecord } from './records.ts';
 import { compact, summaryView } from './views.ts';
@@ -19,7 +17,6 @@ const CONTEXT_BODY_MAX_BYTES = 65_536;
 const PRIOR_ATTEMPTS = 5;
 const RECENT_EVENTS = 10;
 
-export type TaskBundleView = z.infer<typeof TaskContextBundleSchema>;
 type BundleRun = z.infer<typeof TaskBundleRunSchema>;
 type BundleEvent = z.infer<typeof TaskBundleEventSchema>;
 

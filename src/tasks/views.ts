@@ -1,33 +1,34 @@
 // Records → the contract's task, run, event and lease shapes. Absent values are left out rather than
 // sent as null or "", as the contract's optional fields expect.
-import type { z } from 'zod';
 import type {
-  CoordinationChannelSchema,
-  TaskDependencySchema,
-  TaskDependencyViewSchema,
-  TaskEventSchema,
-  TaskLeaseSchema,
-  TaskListItemSchema,
-  TaskRunSchema,
-  TaskRunSummarySchema,
-  TaskSchema,
-  TaskSummarySchema,
-  TaskTimelineEntrySchema,
-} from '../http/schemas/tasks.ts';
+  TaskView,
+  TaskSummaryView,
+  TaskListItemView,
+  RunView,
+  RunSummaryView,
+  EventView,
+  TimelineView,
+  LeaseView,
+  DependencyView,
+  DependencyReferenceView,
+  CoordinationChannelView,
+} from '../contract/tasks.ts';
 import type { EventRecord, RunRecord, TaskRecord } from './records.ts';
 import type { DependencyRow } from './store/index.ts';
 
-export type TaskView = z.infer<typeof TaskSchema>;
-export type TaskSummaryView = z.infer<typeof TaskSummarySchema>;
-export type TaskListItemView = z.infer<typeof TaskListItemSchema>;
-export type RunView = z.infer<typeof TaskRunSchema>;
-export type RunSummaryView = z.infer<typeof TaskRunSummarySchema>;
-export type EventView = z.infer<typeof TaskEventSchema>;
-export type TimelineView = z.infer<typeof TaskTimelineEntrySchema>;
-export type LeaseView = z.infer<typeof TaskLeaseSchema>;
-export type DependencyView = z.infer<typeof TaskDependencySchema>;
-export type DependencyReferenceView = z.infer<typeof TaskDependencyViewSchema>;
-export type CoordinationChannelView = z.infer<typeof CoordinationChannelSchema>;
+export type {
+  TaskView,
+  TaskSummaryView,
+  TaskListItemView,
+  RunView,
+  RunSummaryView,
+  EventView,
+  TimelineView,
+  LeaseView,
+  DependencyView,
+  DependencyReferenceView,
+  CoordinationChannelView,
+} from '../contract/tasks.ts';
 
 /** Drops undefined, null and "" members: optional fields are omitted, not sent empty. */
 export function compact<T extends Record<string, unknown>>(value: T): T {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { FileConfig } from '../../src/daemon/config-file.ts';
+import type { FileConfig } from '../../src/settings/config-file.ts';
 import { createServices, type Services } from '../../src/daemon/services.ts';
 import { buildApp, type ZodApp } from '../../src/http/app.ts';
 import { ManualClock } from '../../src/lib/clock.ts';

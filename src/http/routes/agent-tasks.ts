@@ -6,7 +6,7 @@ import type { LeaseCaller, LeaseService } from '../../tasks/leases.ts';
 import { leaseView, runView, summaryView } from '../../tasks/views.ts';
 import type { SessionStore } from '../../sessions/store.ts';
 import type { ZodApp } from '../app.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
   ClaimNextTaskRequestSchema,
   CompleteRunRequestSchema,
@@ -16,7 +16,7 @@ import {
   RunIdParamsSchema,
   TaskClaimSchema,
   TaskLeaseSchema,
-} from '../schemas/tasks.ts';
+} from '../../contract/tasks.ts';
 import { agentCaller } from './agent.ts';
 import { TASK_ROUTE_CONFIG } from './tasks.ts';
 

@@ -8,7 +8,7 @@ import { type AgentCaller, resolveAgentCaller } from '../../sessions/identity.ts
 import type { SpawnService } from '../../sessions/spawn.ts';
 import type { SessionStore } from '../../sessions/store.ts';
 import type { ZodApp } from '../app.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
   AgentContextSchema,
   AgentMeSchema,
@@ -17,7 +17,7 @@ import {
   CoordinatorConfigSchema,
   SpawnResultSchema,
   ValidateSoulRequestSchema,
-} from '../schemas/agent.ts';
+} from '../../contract/agent.ts';
 
 const tags = ['Agent'];
 const E = ErrorResponseSchema;

@@ -3,7 +3,7 @@
 import { AppError } from '../../lib/errors.ts';
 import type { ZodApp } from '../app.ts';
 import { CONTRACT_OPERATIONS } from '../contract-operations.ts';
-import { ErrorResponseSchema } from '../schemas/common.ts';
+import { ErrorResponseSchema } from '../../contract/common.ts';
 
 export function notImplementedRoutes(app: ZodApp, implemented: ReadonlySet<string>): void {
   for (const op of CONTRACT_OPERATIONS) {

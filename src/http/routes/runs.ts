@@ -8,7 +8,7 @@ import type { TaskReader } from '../../tasks/reader.ts';
 import type { RunOperations, SessionDirectory } from '../../tasks/run-ops.ts';
 import { runActivity, runView, summaryView } from '../../tasks/views.ts';
 import type { ZodApp } from '../app.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
   AttachSessionRequestSchema,
   BulkRunActionRequestSchema,
@@ -24,7 +24,7 @@ import {
   TaskRunDetailSchema,
   TaskRunIdParamsSchema,
   TaskRunSchema,
-} from '../schemas/tasks.ts';
+} from '../../contract/tasks.ts';
 import { TASK_ROUTE_CONFIG } from './tasks.ts';
 
 const E = ErrorResponseSchema;

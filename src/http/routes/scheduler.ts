@@ -6,7 +6,7 @@ import type { SchedulerService } from '../../tasks/scheduler.ts';
 import { runView } from '../../tasks/views.ts';
 import type { WorkspaceService } from '../../workspaces/index.ts';
 import type { ZodApp } from '../app.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
   BacklogQuerySchema,
   DrainSchedulerRequestSchema,
@@ -14,7 +14,7 @@ import {
   SchedulerBacklogSchema,
   SchedulerDrainResultSchema,
   SchedulerStatusSchema,
-} from '../schemas/tasks.ts';
+} from '../../contract/tasks.ts';
 import { TASK_ROUTE_CONFIG } from './tasks.ts';
 
 const tags = ['Scheduler'];

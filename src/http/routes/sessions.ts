@@ -6,7 +6,7 @@ import type { SessionEventRow } from '../../sessions/store.ts';
 import type { WorkspaceService } from '../../workspaces/index.ts';
 import type { ZodApp } from '../app.ts';
 import { SseStreams } from '../sse.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
   CreateSessionRequestSchema,
   ListSessionsQuerySchema,
@@ -17,7 +17,7 @@ import {
   SessionSchema,
   StopSessionRequestSchema,
   TurnSchema,
-} from '../schemas/sessions.ts';
+} from '../../contract/sessions.ts';
 
 const tags = ['Sessions'];
 const E = ErrorResponseSchema;

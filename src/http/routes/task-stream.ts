@@ -11,8 +11,8 @@ import type { EventRecord } from '../../tasks/records.ts';
 import type { TimelineView } from '../../tasks/views.ts';
 import type { ZodApp } from '../app.ts';
 import { SseStreams } from '../sse.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
-import { StreamQuerySchema, TaskIdParamsSchema } from '../schemas/tasks.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
+import { StreamQuerySchema, TaskIdParamsSchema } from '../../contract/tasks.ts';
 import { TASK_ROUTE_CONFIG } from './tasks.ts';
 
 const E = ErrorResponseSchema;

@@ -9,7 +9,7 @@ import { runView, taskView } from '../../tasks/views.ts';
 import type { WorkspaceService } from '../../workspaces/index.ts';
 import type { ZodApp } from '../app.ts';
 import type { ValidationRouteConfig } from '../error-handler.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
   AddTaskDependencyRequestSchema,
   CreateTaskRequestSchema,
@@ -29,7 +29,7 @@ import {
   TaskTreeSchema,
   TimelineQuerySchema,
   UpdateTaskRequestSchema,
-} from '../schemas/tasks.ts';
+} from '../../contract/tasks.ts';
 
 const tags = ['Tasks'];
 const E = ErrorResponseSchema;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { WorkspaceService } from '../../workspaces/index.ts';
 import type { ZodApp } from '../app.ts';
-import { COMMON_ERRORS, ErrorResponseSchema } from '../schemas/common.ts';
+import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
   CreateWorkspaceRequestSchema,
   ResolveWorkspaceRequestSchema,
@@ -11,7 +11,7 @@ import {
   WorkspaceEnvelopeSchema,
   WorkspaceRefParamsSchema,
   WorkspaceSchema,
-} from '../schemas/workspaces.ts';
+} from '../../contract/workspaces.ts';
 
 const tags = ['Workspaces'];
 const E = ErrorResponseSchema;

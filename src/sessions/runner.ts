@@ -1,6 +1,8 @@
 // One interface for every way a session's agent runs. The session manager drives runners through it
 // and never knows which protocol is behind.
-import type { AcpCapabilities, FailureKind, RunnerKind } from '../sessions/types.ts';
+import type { McpServer } from '@agentclientprotocol/sdk';
+import type { PermissionMode } from '../agents/definition.ts';
+import type { AcpCapabilities, FailureKind, RunnerKind } from './types.ts';
 
 export interface RunnerEvent {
   type: string;
@@ -62,3 +64,45 @@ export interface Runner {
 }
 
 export type RunnerEventSink = (event: RunnerEvent) => void;
+
+/** How an agent process ended, for a person: the exit status or signal and its last stderr line. */
+export function describeExit(exit: RunnerExit): string {
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`;
+  return withStderr(how, exit);
+}
+
+/** The agent's last line on stderr, leaving out what the supervising shell says about signals. */
+export function withStderr(message: string, exit: RunnerExit): string {
+  const lastLine = exit.stderrTail
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !/^(\S+: \d+: )?(Terminated|Killed)$/.test(l.trim()))
+    .pop();
+  return lastLine ? `${message}; its last words on stderr: ${lastLine.slice(0, 300)}` : message;
+}
+
+/** What an ACP runner needs beyond the launch: the client side of the protocol, confined. */
+export interface AcpLaunch {
+  /** The workspace's extra dirs; `launch.cwd` is its root. */
+  additionalDirectories: string[];
+  mcpServers: McpServer[];
+  permissionMode: PermissionMode;
+  /** Where the agent may read and write files through the client. */
+  fileRoots: string[];
+  /** Never reachable through the client, even inside a root: the daemon's home. */
+  deniedDirs: string[];
+  /** How long initialize + session/new may take before the start counts as failed. */
+  startTimeoutMs: number;
+  onEvent: RunnerEventSink;
+}
+
+/** One session's agent to run, by harness. */
+export type RunnerRequest =
+  { kind: 'process'; launch: LaunchSpec } | { kind: 'acp'; launch: LaunchSpec; acp: AcpLaunch };
+
+/**
+ * Builds the runner for a harness. The session manager only knows this port; the composition root
+ * hands it the registry of the harnesses this daemon offers.
+ */
+export interface RunnerFactory {
+  create(request: RunnerRequest): Runner;
+}

@@ -2,7 +2,7 @@
 // inside a workspace no symbolic link is followed (see agents/discovery.ts).
 import { lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DefinitionRoot, definitionDirs } from '../agents/discovery.ts';
+import { type DefinitionRoot, definitionDirs } from './discovery.ts';
 import { compareCodeUnits } from '../lib/text.ts';
 
 export interface SkillInfo {

@@ -1,6 +1,6 @@
 // Wire shapes of sessions, written to match the Session family of contract/openapi.json.
 import { z } from 'zod';
-import { SESSION_STATES, SESSION_TYPES, STOP_REASONS } from '../../sessions/types.ts';
+import { SESSION_STATES, SESSION_TYPES, STOP_REASONS } from './vocabulary.ts';
 
 export const SessionStateSchema = z.enum(SESSION_STATES).meta({ id: 'SessionState' });
 export const SessionTypeSchema = z.enum(SESSION_TYPES).meta({ id: 'SessionType' });
@@ -171,3 +171,5 @@ export const SessionEventsQuerySchema = z.strictObject({
     .optional()
     .describe('false: replay what is stored and end the stream (default true: keep following).'),
 });
+
+export type SessionView = z.infer<typeof SessionSchema>;

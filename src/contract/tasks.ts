@@ -13,7 +13,7 @@ import {
   SCOPES,
   TASK_PRIORITIES,
   TASK_STATUSES,
-} from '../../tasks/types.ts';
+} from './vocabulary.ts';
 import { DiagnosticSchema, ErrorResponseSchema } from './common.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -776,3 +776,19 @@ export const TaskContextBundleSchema = z
     description:
       'What the caller needs to continue its task: the task, its attempts and recent events, and the brief.',
   });
+
+// ---------------------------------------------------------------------------------------------
+// The shapes above as TypeScript types, for the services that build them and the clients that read them.
+
+export type TaskView = z.infer<typeof TaskSchema>;
+export type TaskSummaryView = z.infer<typeof TaskSummarySchema>;
+export type TaskListItemView = z.infer<typeof TaskListItemSchema>;
+export type RunView = z.infer<typeof TaskRunSchema>;
+export type RunSummaryView = z.infer<typeof TaskRunSummarySchema>;
+export type EventView = z.infer<typeof TaskEventSchema>;
+export type TimelineView = z.infer<typeof TaskTimelineEntrySchema>;
+export type LeaseView = z.infer<typeof TaskLeaseSchema>;
+export type DependencyView = z.infer<typeof TaskDependencySchema>;
+export type DependencyReferenceView = z.infer<typeof TaskDependencyViewSchema>;
+export type CoordinationChannelView = z.infer<typeof CoordinationChannelSchema>;
+export type TaskBundleView = z.infer<typeof TaskContextBundleSchema>;
