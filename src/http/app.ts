@@ -17,14 +17,14 @@ import { VERSION } from '../lib/version.ts';
 import type { Dialect } from '../store/db.ts';
 import type { Services } from '../operations/services.ts';
 import { bearerAuth } from './auth.ts';
+import { OPERATIONS } from '../operations/index.ts';
+import { defaultCredentials } from '../principals/credentials.ts';
+import { registerOperations } from './operations.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
-import { agentRoutes } from './routes/agent.ts';
-import { agentTaskRoutes } from './routes/agent-tasks.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { runRoutes } from './routes/runs.ts';
-import { schedulerRoutes } from './routes/scheduler.ts';
 import { taskStreamRoute } from './routes/task-stream.ts';
 import { statusRoutes } from './routes/status.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -121,7 +121,10 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
       throw new AppError('invalid_request', 'the URL must not contain a NUL character (%00)');
     }
   });
-  app.addHook('onRequest', bearerAuth(options.operatorToken, options.services.sessions.store));
+  app.addHook(
+    'onRequest',
+    bearerAuth(defaultCredentials(options.operatorToken, options.services.sessions.store)),
+  );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (closing) reply.header('connection', 'close');
@@ -156,11 +159,6 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   });
   workspaceRoutes(app, options.services.workspaces);
   sessionRoutes(app, options.services.sessions, options.services.workspaces);
-  agentRoutes(app, {
-    self: options.services.agentSelf,
-    spawn: options.services.spawn,
-    store: options.services.sessions.store,
-  });
   taskRoutes(app, {
     tasks: options.services.tasks,
     lifecycle: options.services.lifecycle,
@@ -174,15 +172,12 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     inspector: options.services.inspector,
     sessions: options.services.sessions.store,
   });
-  schedulerRoutes(app, {
-    scheduler: options.services.scheduler,
-    reader: options.services.taskReader,
-    workspaces: options.services.workspaces,
-  });
-  agentTaskRoutes(app, { leases: options.services.leases, store: options.services.sessions.store });
+  registerOperations(app, OPERATIONS, options.services);
+  // Long polls would otherwise hold shutdown up; they answer "nothing to claim" instead.
+  app.addHook('preClose', async () => options.services.leases.close());
   notImplementedRoutes(app, implemented);
 
-  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } as object }, async () =>
+  app.get('/openapi.json', { config: { caller: 'public' }, schema: { hide: true } as object }, async () =>
     app.swagger(),
   );
 

@@ -14,7 +14,7 @@ import { AppError } from '../lib/errors.ts';
 import type { AgentSoul, SoulService } from '../souls/service.ts';
 import type { Workspace, WorkspaceService } from '../workspaces/index.ts';
 import type { LeaseView, TaskBundleView, TaskSummaryView } from '../contract/tasks.ts';
-import type { AgentCaller } from './identity.ts';
+import type { AgentCaller } from './caller.ts';
 import type { SessionLineage, SessionRecord } from './types.ts';
 
 export const CONTEXT_SECTION_LIMIT = 8;

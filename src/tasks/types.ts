@@ -43,29 +43,13 @@ export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
 export type ApprovalState = (typeof APPROVAL_STATES)[number];
 
 export type OwnerKind = (typeof OWNER_KINDS)[number];
-export type ActorKind = (typeof ACTOR_KINDS)[number];
-export type OriginKind = (typeof ORIGIN_KINDS)[number];
+export type { ActorKind, OriginKind } from '../contract/actors.ts';
 
 export interface OwnerRef {
   kind: OwnerKind;
   ref: string;
 }
-export interface ActorRef {
-  kind: ActorKind;
-  ref: string;
-}
-export interface OriginRef {
-  kind: OriginKind;
-  ref: string;
-}
-
-/** Who is acting, and through which surface: stamped on tasks, runs and events. */
-export interface Actor {
-  actor: ActorRef;
-  origin: OriginRef;
-  /** The acting session, when a session acts (its claims and ownership checks use it). */
-  sessionId?: string;
-}
+export type { ActorRef, OriginRef, Actor } from '../contract/actors.ts';
 
 export const LIMITS = {
   defaultMaxAttempts: 3,

@@ -11,6 +11,8 @@ export function notImplementedRoutes(app: ZodApp, implemented: ReadonlySet<strin
     app.route({
       method: op.method,
       url: op.url,
+      // A session may reach the agent-side operations it will call for itself once they exist.
+      config: { caller: op.path.startsWith('/api/agent/') ? 'session' : 'operator' },
       schema: {
         operationId: op.operationId,
         tags: [op.tag],

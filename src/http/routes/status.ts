@@ -18,7 +18,7 @@ export function statusRoutes(app: ZodApp, deps: { dialect: Dialect; clock: Clock
   app.get(
     '/api/status',
     {
-      config: { public: true },
+      config: { caller: 'public' },
       schema: {
         operationId: 'getDaemonStatus',
         tags: ['Daemon'],

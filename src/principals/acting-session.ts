@@ -1,11 +1,10 @@
-// Who is calling /api/agent/*: a session, proven either by its own token or by the operator token
-// plus the X-AGH-Session-ID / X-AGH-Agent headers. The headers, when sent with a session token, must
-// agree with it. Only an active session has an identity (agent-network-workspaces.md §1.7).
+// The session an agent-side operation acts for: the caller's own session token, or the operator
+// naming a session (over HTTP, the X-AGH-Session-ID / X-AGH-Agent headers). What the caller names
+// must agree with its token, and only an active session has an identity.
 import { AppError, type ErrorCode } from '../lib/errors.ts';
-import type { SessionStore } from './store.ts';
-import type { SessionRecord } from './types.ts';
-
-export type Principal = { kind: 'operator' } | { kind: 'session'; session: SessionRecord };
+import type { SessionStore } from '../sessions/store.ts';
+import type { SessionRecord } from '../sessions/types.ts';
+import type { Principal, SessionPrincipal } from './principal.ts';
 
 export interface IdentityHeaders {
   sessionId?: string;
@@ -13,20 +12,17 @@ export interface IdentityHeaders {
   workspaceId?: string;
 }
 
-export interface AgentCaller {
-  session: SessionRecord;
-  /** True when the operator acts as the session (the headers named it). */
-  viaOperator: boolean;
-}
-
-export async function resolveAgentCaller(
+export async function actingSession(
   store: SessionStore,
   principal: Principal,
   headers: IdentityHeaders,
-): Promise<AgentCaller> {
+): Promise<SessionPrincipal> {
   const sessionId = headers.sessionId?.trim() ?? '';
   const agent = headers.agent?.trim() ?? '';
   let session: SessionRecord | undefined;
+  if (principal.kind === 'daemon') {
+    throw new AppError('unauthorized', 'the daemon does not act as an agent session');
+  }
   if (principal.kind === 'session') {
     session = principal.session;
     if (sessionId !== '' && sessionId !== session.id) {
@@ -82,7 +78,7 @@ export async function resolveAgentCaller(
       'use the session workspace',
     );
   }
-  return { session, viaOperator: principal.kind === 'operator' };
+  return { kind: 'session', session, viaOperator: principal.kind === 'operator' };
 }
 
 function identity(code: ErrorCode, message: string, action: string): AppError {

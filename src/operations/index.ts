@@ -1,0 +1,12 @@
+// Every operation this daemon implements, for the adapters to register. A contract operation not
+// listed here answers 501 on HTTP.
+import { agentOperations } from './agent.ts';
+import { agentTaskOperations } from './agent-tasks.ts';
+import type { Operation } from './operation.ts';
+import { schedulerOperations } from './scheduler.ts';
+
+export const OPERATIONS: readonly Operation[] = [
+  ...agentOperations,
+  ...agentTaskOperations,
+  ...schedulerOperations,
+];
