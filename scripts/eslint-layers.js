@@ -8,8 +8,8 @@ import { dirname, relative, resolve, sep } from 'node:path';
 /** Lowest first. Each row: the folder and what it holds (the README's architecture section mirrors it). */
 export const LAYERS = [
   ['lib', 'ids, clock, errors, small helpers'],
-  ['store', 'database setup, dialects, migrations'],
-  ['contract', 'wire shapes and value sets shared by every transport'],
+  ['contract', 'wire shapes, value sets and the event catalogue shared by every transport'],
+  ['store', 'database setup, dialects, migrations, the event log'],
   ['settings', 'the configuration files, parsed and resolved'],
   ['agents', 'agent definitions, providers, skills'],
   ['souls', 'SOUL.md'],

@@ -80,6 +80,17 @@ export const STOP_REASONS = [
   'shutdown',
 ] as const;
 
+export const FAILURE_KINDS = [
+  'startup_failure',
+  'handshake_failure',
+  'protocol_failure',
+  'prompt_failure',
+  'cancellation',
+  'process_exit',
+  'timeout',
+  'unknown_failure',
+] as const;
+
 // What the statuses mean, as every client needs to know it too.
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 

@@ -14,6 +14,7 @@ import { coordinationChannel, LeaseService } from '../tasks/leases.ts';
 import { TaskLifecycle } from '../tasks/lifecycle.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { defaultRunners } from '../runners/registry.ts';
+import { openEventBus } from '../store/event-bus.ts';
 import { leaseView, summaryView } from '../tasks/views.ts';
 import { taskBundle } from '../tasks/bundle.ts';
 import { Inspector } from '../tasks/inspect.ts';
@@ -42,6 +43,8 @@ export const DEFAULT_START_TIMEOUT_SECONDS = 120;
 export const DEFAULT_STOP_GRACE_SECONDS = 5;
 
 export async function createServices(deps: ServiceDeps): Promise<Services> {
+  // One bus over the one event log for the whole daemon: tasks, sessions and whatever comes next.
+  const bus = await openEventBus(deps.store);
   const file = deps.file ?? {};
   const providers = new ProviderCatalog(file.providers, file.defaults?.provider);
   const agents = new AgentCatalog({ home: deps.home, providers });
@@ -52,7 +55,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     providers,
   });
   const sessions = new SessionManager({
-    store: new SessionStore(deps.store.db),
+    store: new SessionStore(deps.store.db, deps.store.dialect),
     workspaces,
     agents,
     providers,
@@ -61,6 +64,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     logger: deps.logger,
     apiUrl: deps.apiUrl,
     runners: defaultRunners(),
+    bus,
     ...(deps.owner !== undefined ? { owner: deps.owner } : {}),
     settings: {
       defaultAgent: file.defaults?.agent ?? GENERAL_AGENT_NAME,
@@ -86,7 +90,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     config: file,
     clock: deps.clock,
   });
-  const kernel = await TaskKernel.open({ store: deps.store, clock: deps.clock, logger: deps.logger });
+  const kernel = new TaskKernel({ store: deps.store, clock: deps.clock, logger: deps.logger, bus });
   const tasks = new TaskService(kernel, workspaces);
   const lifecycle = new TaskLifecycle(kernel);
   const taskReader = new TaskReader(kernel);
@@ -159,6 +163,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     });
   });
   return {
+    events: bus,
     workspaces,
     sessions,
     spawn,

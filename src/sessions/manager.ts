@@ -26,7 +26,10 @@ import {
   type TurnResult,
 } from './runner.ts';
 import type { WorkspaceService, WorkspaceSessions } from '../workspaces/index.ts';
+import type { EventBus } from '../store/event-bus.ts';
+import type { LogEvent } from '../store/event-log.ts';
 import { SessionEventLog } from './events.ts';
+import { lifecycleEvent, stopEvent } from './lifecycle-events.ts';
 import { type CreateSessionInput, planSession, type SessionPlan } from './plan.ts';
 import type { SessionStore } from './store.ts';
 import {
@@ -61,6 +64,8 @@ export interface SessionManagerDeps {
   settings: SessionSettings;
   /** Builds the runner for a session's harness. */
   runners: RunnerFactory;
+  /** The daemon's bus over the event log: lifecycle events are published on it once committed. */
+  bus: EventBus;
   /** The daemon's own URL, known only once it listens. */
   apiUrl: () => string;
   /** The environment agents inherit (minus every AGH_* variable). */
@@ -219,7 +224,25 @@ export class SessionManager implements WorkspaceSessions {
     if (plan.model !== undefined) record.model = plan.model;
     if (options.channel !== undefined) record.channel = options.channel;
     if (options.promptOverlay !== undefined) record.prompt_overlay = options.promptOverlay;
-    await this.#store.insert(record);
+    this.#published(
+      await this.#store.insert(record, [
+        lifecycleEvent(
+          record,
+          'session.created',
+          {
+            workspace_id: record.workspace_id,
+            agent: record.agent_name,
+            runner: record.runner,
+            type: record.type,
+            owner: record.owner,
+            ...(record.lineage.parent_session_id !== undefined && {
+              parent_session_id: record.lineage.parent_session_id,
+            }),
+          },
+          now,
+        ),
+      ]),
+    );
 
     const live: LiveSession = {
       record,
@@ -279,7 +302,20 @@ export class SessionManager implements WorkspaceSessions {
       ...(started.acp_session_id !== undefined ? { acp_session_id: started.acp_session_id } : {}),
       ...(started.acp_caps !== undefined ? { acp_caps: started.acp_caps } : {}),
     };
-    await this.#store.update(id, patch);
+    this.#published(
+      await this.#store.update(id, patch, [
+        lifecycleEvent(
+          record,
+          'session.started',
+          {
+            workspace_id: record.workspace_id,
+            agent: record.agent_name,
+            ...(live.runner.pid !== undefined && { pid: live.runner.pid }),
+          },
+          patch.updated_at,
+        ),
+      ]),
+    );
     Object.assign(live.record, patch);
     await this.events.append(id, 'state', { state: 'active', pid: live.runner.pid ?? null });
     this.#deps.logger.info(
@@ -402,7 +438,9 @@ export class SessionManager implements WorkspaceSessions {
         updated_at: now,
         token_hash: null,
       };
-      await this.#store.update(id, patch);
+      this.#published(
+        await this.#store.update(id, patch, [stopEvent(record, { reason, detail }, undefined, now)]),
+      );
       await this.events.append(id, 'state', { state: 'stopped', reason, detail });
       await this.#notifyStopped(id);
       return this.#view({ ...record, ...patch, token_hash: undefined });
@@ -416,15 +454,22 @@ export class SessionManager implements WorkspaceSessions {
     const stale = await this.#store.liveOwnedBy(this.owner);
     for (const record of stale) {
       const now = this.#now();
-      await this.#store.update(record.id, {
-        state: 'stopped',
-        stop_reason: 'error',
-        stop_detail:
-          'the daemon stopped while this session was live; its agent process ended with the daemon',
-        stopped_at: now,
-        updated_at: now,
-        token_hash: null,
-      });
+      const detail =
+        'the daemon stopped while this session was live; its agent process ended with the daemon';
+      this.#published(
+        await this.#store.update(
+          record.id,
+          {
+            state: 'stopped',
+            stop_reason: 'error',
+            stop_detail: detail,
+            stopped_at: now,
+            updated_at: now,
+            token_hash: null,
+          },
+          [stopEvent(record, { reason: 'error', detail }, undefined, now, { recovered: true })],
+        ),
+      );
       await this.events.append(record.id, 'state', { state: 'stopped', reason: 'error', recovered: true });
     }
     if (stale.length > 0)
@@ -556,7 +601,9 @@ export class SessionManager implements WorkspaceSessions {
       ...(ending.failure ? { failure: ending.failure } : {}),
     };
     try {
-      await this.#store.update(id, patch);
+      this.#published(
+        await this.#store.update(id, patch, [stopEvent(live.record, ending, ending.failure, now)]),
+      );
     } catch (err) {
       // The row stays live in the store; the next boot's recovery marks it stopped.
       this.#deps.logger.error({ err, session_id: id }, 'cannot record that the session stopped');
@@ -642,6 +689,11 @@ export class SessionManager implements WorkspaceSessions {
         },
       },
     });
+  }
+
+  /** Hands committed lifecycle events to the daemon's live listeners. */
+  #published(events: readonly LogEvent[]): void {
+    this.#deps.bus.publish(events);
   }
 
   #view(record: SessionRecord): Session {

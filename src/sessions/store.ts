@@ -1,5 +1,7 @@
 // All SQL about sessions and their event logs lives here.
 import type { Kysely, Selectable, Updateable } from 'kysely';
+import type { Dialect } from '../store/db.ts';
+import { EventLogRows, type LogEvent, type NewLogEvent } from '../store/event-log.ts';
 import type { SessionEventTable, SessionTable, Tables } from '../store/schema.ts';
 import type {
   FailureKind,
@@ -44,13 +46,16 @@ const LIVE: readonly SessionState[] = ['starting', 'active', 'stopping'];
 
 export class SessionStore {
   readonly #db: Kysely<Tables>;
+  readonly #dialect: Dialect;
 
-  constructor(db: Kysely<Tables>) {
+  constructor(db: Kysely<Tables>, dialect: Dialect) {
     this.#db = db;
+    this.#dialect = dialect;
   }
 
-  async insert(record: SessionRecord): Promise<void> {
-    await this.#db.insertInto('sessions').values(toRow(record)).execute();
+  /** Inserts the session and appends its lifecycle events to the log, in one transaction. */
+  async insert(record: SessionRecord, events: readonly NewLogEvent[] = []): Promise<LogEvent[]> {
+    return this.#withEvents(events, (db) => db.insertInto('sessions').values(toRow(record)).execute());
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
@@ -102,7 +107,8 @@ export class SessionStore {
     return rows.map(toRecord);
   }
 
-  async update(id: string, patch: SessionPatch): Promise<void> {
+  /** Changes the session and appends its lifecycle events to the log, in one transaction. */
+  async update(id: string, patch: SessionPatch, events: readonly NewLogEvent[] = []): Promise<LogEvent[]> {
     const set: Updateable<SessionTable> = { updated_at: patch.updated_at };
     if (patch.state !== undefined) set.state = patch.state;
     if (patch.stop_reason !== undefined) set.stop_reason = patch.stop_reason;
@@ -117,7 +123,23 @@ export class SessionStore {
     if (patch.last_activity_at !== undefined) set.last_activity_at = patch.last_activity_at;
     if (patch.stopped_at !== undefined) set.stopped_at = patch.stopped_at;
     if (patch.token_hash !== undefined) set.token_hash = patch.token_hash;
-    await this.#db.updateTable('sessions').set(set).where('id', '=', id).execute();
+    return this.#withEvents(events, (db) =>
+      db.updateTable('sessions').set(set).where('id', '=', id).execute(),
+    );
+  }
+
+  async #withEvents(
+    events: readonly NewLogEvent[],
+    change: (db: Kysely<Tables>) => Promise<unknown>,
+  ): Promise<LogEvent[]> {
+    if (events.length === 0) {
+      await change(this.#db);
+      return [];
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      await change(trx);
+      return new EventLogRows(trx, this.#dialect).append(events);
+    });
   }
 
   async appendEvent(event: Omit<SessionEventRow, 'seq'>): Promise<SessionEventRow> {

@@ -1,8 +1,8 @@
 import type { PermissionMode } from '../agents/definition.ts';
 // The session model: one supervised agent process in a workspace.
-import { SESSION_STATES, SESSION_TYPES, STOP_REASONS } from '../contract/vocabulary.ts';
+import { FAILURE_KINDS, SESSION_STATES, SESSION_TYPES, STOP_REASONS } from '../contract/vocabulary.ts';
 
-export { SESSION_STATES, SESSION_TYPES, STOP_REASONS };
+export { FAILURE_KINDS, SESSION_STATES, SESSION_TYPES, STOP_REASONS };
 
 export type SessionState = (typeof SESSION_STATES)[number];
 
@@ -10,16 +10,6 @@ export type SessionType = (typeof SESSION_TYPES)[number];
 
 export type StopReason = (typeof STOP_REASONS)[number];
 
-export const FAILURE_KINDS = [
-  'startup_failure',
-  'handshake_failure',
-  'protocol_failure',
-  'prompt_failure',
-  'cancellation',
-  'process_exit',
-  'timeout',
-  'unknown_failure',
-] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export type RunnerKind = 'acp' | 'process';

@@ -25,6 +25,8 @@ export interface Store {
 export interface StoreOptions {
   /** `postgres://…` / `postgresql://…` selects PostgreSQL; anything else is a SQLite file path. */
   location: string;
+  /** Bring the schema up to date on open (the default); upgrade tests open an old schema without it. */
+  migrate?: boolean;
 }
 
 export function isPostgresUrl(location: string): boolean {
@@ -36,7 +38,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     ? openPostgres(options.location)
     : openSqlite(options.location);
   try {
-    await migrate(store.db);
+    if (options.migrate !== false) await migrate(store.db);
   } catch (err) {
     await store.close();
     throw err;

@@ -155,11 +155,14 @@ export interface TaskDependencyTable {
   created_at: string;
 }
 
-export interface TaskEventTable {
-  /** Global, strictly increasing across all tasks; bigint (a string on PostgreSQL). */
+/** The one event log: every source's events, in one global sequence. */
+export interface EventTable {
+  /** Global, strictly increasing; bigint (a string on PostgreSQL). */
   seq: number | string;
   id: string;
-  task_id: string;
+  /** What the event is about: `task`, `session`, … with that thing's id. */
+  scope_kind: string;
+  scope_id: string;
   run_id: string | null;
   type: string;
   actor_kind: string;
@@ -168,7 +171,14 @@ export interface TaskEventTable {
   origin_ref: string;
   /** JSON object. */
   payload: string;
-  timestamp: string;
+  at: string;
+}
+
+/** Where each durable consumer of the event log has got to. */
+export interface EventCursorTable {
+  name: string;
+  seq: number | string;
+  updated_at: string;
 }
 
 export interface CounterTable {
@@ -201,7 +211,8 @@ export interface Tables {
   tasks: TaskTable;
   task_runs: TaskRunTable;
   task_dependencies: TaskDependencyTable;
-  task_events: TaskEventTable;
+  events: EventTable;
+  event_cursors: EventCursorTable;
   counters: CounterTable;
   task_run_idempotency: TaskRunIdempotencyTable;
   scheduler_state: SchedulerStateTable;

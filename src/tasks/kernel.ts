@@ -1,35 +1,44 @@
-// What every task service shares: the store, the clock, the event bus, and `write`, which runs one
-// unit of work, appends its events in the same transaction and publishes them once committed.
+// What every task service shares: the store, the clock, the task events of the daemon's bus, and
+// `write`, which runs one unit of work, appends its events to the log in the same transaction and
+// publishes them once committed.
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { Store } from '../store/db.ts';
-import { TaskEventBus } from './bus.ts';
+import type { EventBus } from '../store/event-bus.ts';
+import type { LogEvent } from '../store/event-log.ts';
 import type { EventRecord } from './records.ts';
-import { TASK_EVENTS_CHANNEL, type TaskQueries, TaskStore } from './store/index.ts';
+import { type TaskQueries, TaskStore, toTaskEvent } from './store/index.ts';
 import type { Actor } from './types.ts';
 import { Unit } from './unit.ts';
+
+/** The task events among everything the daemon's bus delivers. */
+export class TaskEvents {
+  readonly #bus: EventBus;
+
+  constructor(bus: EventBus) {
+    this.#bus = bus;
+  }
+
+  subscribe(listener: (event: EventRecord) => void): () => void {
+    return this.#bus.subscribe((event) => {
+      if (event.scope_kind === 'task') listener(toTaskEvent(event));
+    });
+  }
+}
 
 export class TaskKernel {
   readonly store: TaskStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly bus: TaskEventBus;
+  readonly bus: TaskEvents;
+  readonly #bus: EventBus;
 
-  private constructor(store: TaskStore, clock: Clock, logger: Logger, bus: TaskEventBus) {
-    this.store = store;
-    this.clock = clock;
-    this.logger = logger;
-    this.bus = bus;
-  }
-
-  static async open(deps: { store: Store; clock: Clock; logger: Logger }): Promise<TaskKernel> {
-    const store = new TaskStore(deps.store);
-    // Live listeners hear only what happens from now on; the past is in the log.
-    const start = await store.read.events.latestSeq();
-    const bus = new TaskEventBus((after, limit) => store.read.events.since(after, limit), start);
-    // Events other daemons commit (PostgreSQL) reach this daemon's streams, waiters and dispatcher.
-    deps.store.listen?.(TASK_EVENTS_CHANNEL, () => void bus.catchUp());
-    return new TaskKernel(store, deps.clock, deps.logger, bus);
+  constructor(deps: { store: Store; clock: Clock; logger: Logger; bus: EventBus }) {
+    this.store = new TaskStore(deps.store);
+    this.clock = deps.clock;
+    this.logger = deps.logger;
+    this.#bus = deps.bus;
+    this.bus = new TaskEvents(deps.bus);
   }
 
   get read(): TaskQueries {
@@ -41,14 +50,15 @@ export class TaskKernel {
   }
 
   async write<T>(actor: Actor, fn: (unit: Unit) => Promise<T>): Promise<T> {
-    let events: EventRecord[] = [];
+    let events: readonly LogEvent[] = [];
     const result = await this.store.write(async (q) => {
       const unit = new Unit(q, this.now(), actor);
       const out = await fn(unit);
-      events = await unit.flush();
+      await unit.flush();
+      events = unit.logged;
       return out;
     });
-    this.bus.publish(events);
+    this.#bus.publish(events);
     return result;
   }
 }

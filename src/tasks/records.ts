@@ -1,7 +1,7 @@
 // Task, run and event records as the services see them: rows with JSON parsed, flags as booleans and
 // references as objects. Conversion to and from rows lives here and nowhere else.
 import type { Selectable } from 'kysely';
-import type { TaskEventTable, TaskRunTable, TaskTable } from '../store/schema.ts';
+import type { TaskRunTable, TaskTable } from '../store/schema.ts';
 import type {
   ActorRef,
   ApprovalPolicy,
@@ -161,19 +161,5 @@ export function runFromRow(row: Selectable<TaskRunTable>): RunRecord {
     result: parseJson(row.result),
     wake_count: Number(row.wake_count),
     wake_tier: Number(row.wake_tier),
-  };
-}
-
-export function eventFromRow(row: Selectable<TaskEventTable>): EventRecord {
-  return {
-    seq: Number(row.seq),
-    id: row.id,
-    task_id: row.task_id,
-    run_id: row.run_id,
-    type: row.type,
-    actor: { kind: row.actor_kind, ref: row.actor_ref } as ActorRef,
-    origin: { kind: row.origin_kind, ref: row.origin_ref } as OriginRef,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
-    timestamp: row.timestamp,
   };
 }

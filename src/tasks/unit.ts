@@ -1,6 +1,7 @@
 // One write to the task kernel: the queries of its transaction, the moment it happens, who acts, the
 // events it will append and the status reconciliation every change needs (tasks.md §2.1).
 import { newPrefixedId } from '../lib/ids.ts';
+import type { LogEvent } from '../store/event-log.ts';
 import { deriveTaskStatus } from './derive.ts';
 import type { EventRecord, RunRecord, TaskRecord } from './records.ts';
 import type { NewEvent, TaskQueries } from './store/index.ts';
@@ -13,6 +14,7 @@ export class Unit {
   readonly actor: Actor;
   readonly #pending: NewEvent[] = [];
   readonly #written: EventRecord[] = [];
+  readonly #logged: LogEvent[] = [];
 
   constructor(q: TaskQueries, now: string, actor: Actor) {
     this.q = q;
@@ -35,8 +37,15 @@ export class Unit {
 
   /** Appends the buffered events; returns every event this unit appended so far. */
   async flush(): Promise<EventRecord[]> {
-    this.#written.push(...(await this.q.events.append(this.#pending.splice(0))));
+    const { records, logged } = await this.q.events.append(this.#pending.splice(0));
+    this.#written.push(...records);
+    this.#logged.push(...logged);
     return this.#written;
+  }
+
+  /** Everything this unit appended, as the log holds it: what live listeners hear after commit. */
+  get logged(): readonly LogEvent[] {
+    return this.#logged;
   }
 
   /** The task as it is after this unit's events, for replies (latest_event_seq included). */

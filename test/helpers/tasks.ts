@@ -39,7 +39,7 @@ export async function insertActiveSession(
   channel?: string,
 ): Promise<AgentSession> {
   const id = `sess-${randomBytes(8).toString('hex')}`;
-  await new SessionStore(store.db).insert({
+  await new SessionStore(store.db, store.dialect).insert({
     id,
     workspace_id: workspaceId,
     workspace_path: '/nowhere',

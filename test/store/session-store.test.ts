@@ -43,7 +43,7 @@ forEachDialect('session store', ({ newDatabase }) => {
   let sessions: SessionStore;
   beforeEach(async () => {
     store = await openStore({ location: (await newDatabase()) ?? join(scratchDir('agh-store-'), 'agh.db') });
-    sessions = new SessionStore(store.db);
+    sessions = new SessionStore(store.db, store.dialect);
   });
   afterEach(async () => store.close());
 

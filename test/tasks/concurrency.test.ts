@@ -54,12 +54,12 @@ forEachDialect('claims under concurrency', ({ dialect, newDatabase }) => {
       assert.equal(tasks.length, RUNS);
       assert.ok(tasks.every((t) => t.status === 'completed'));
       const claimEvents = await a.store.db
-        .selectFrom('task_events')
+        .selectFrom('events')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
         .where('type', '=', 'task.run_claimed')
         .executeTakeFirst();
       assert.equal(Number(claimEvents?.n), RUNS);
-      const seqs = await a.store.db.selectFrom('task_events').select('seq').orderBy('seq').execute();
+      const seqs = await a.store.db.selectFrom('events').select('seq').orderBy('seq').execute();
       assert.deepEqual(
         seqs.map((r) => Number(r.seq)),
         Array.from({ length: seqs.length }, (_, i) => i + 1),

@@ -11,7 +11,7 @@ import { TaskRows } from './task-rows.ts';
 
 export type { ClaimCriteria, RunFilter } from './run-rows.ts';
 export type { DependencyRow, TaskListFilter } from './task-rows.ts';
-export { type NewEvent, TASK_EVENTS_CHANNEL } from './event-rows.ts';
+export { type NewEvent, toTaskEvent } from './event-rows.ts';
 export type { SchedulerRow } from './scheduler-rows.ts';
 
 /** Arbitrary, fixed: the advisory lock every daemon takes for task-kernel writes on PostgreSQL. */

@@ -66,7 +66,7 @@ export class TaskRows {
   }
 
   async delete(id: string): Promise<void> {
-    await this.#db.deleteFrom('task_events').where('task_id', '=', id).execute();
+    await this.#db.deleteFrom('events').where('scope_kind', '=', 'task').where('scope_id', '=', id).execute();
     await this.#db.deleteFrom('task_run_idempotency').where('task_id', '=', id).execute();
     await this.#db.deleteFrom('task_runs').where('task_id', '=', id).execute();
     await this.#db

@@ -1,16 +1,17 @@
-// Committed task events, handed to live listeners (streams, claim-next waiters, the dispatcher) in
-// sequence order, each exactly once. Writers commit one at a time, so the durable log is always a
+// Committed events of the one log, handed to this daemon's live listeners (streams, claim-next
+// waiters, the dispatcher) in sequence order, each exactly once. Writers commit one at a time, so the durable log is always a
 // gap-free prefix of the sequence: when a batch does not follow on from the last event delivered
 // (another daemon wrote in between, or two commits resolved out of order) the bus reads the missing
 // events from the log instead of guessing.
-import type { EventRecord } from './records.ts';
+import type { Store } from './db.ts';
+import { EVENTS_CHANNEL, EventLogRows, type LogEvent } from './event-log.ts';
 
-export type EventListener = (event: EventRecord) => void;
-export type EventReader = (after: number, limit: number) => Promise<EventRecord[]>;
+export type EventListener = (event: LogEvent) => void;
+export type EventReader = (after: number, limit: number) => Promise<LogEvent[]>;
 
 const CATCH_UP_PAGE = 500;
 
-export class TaskEventBus {
+export class EventBus {
   readonly #listeners = new Set<EventListener>();
   readonly #read: EventReader;
   #lastSeq: number;
@@ -28,7 +29,7 @@ export class TaskEventBus {
   }
 
   /** Hands over events that were just committed. */
-  publish(events: readonly EventRecord[]): void {
+  publish(events: readonly LogEvent[]): void {
     if (events.length === 0) return;
     if (this.#catchingUp === undefined && events[0]!.seq === this.#lastSeq + 1) {
       this.#deliver(events);
@@ -67,7 +68,7 @@ export class TaskEventBus {
     return () => this.#listeners.delete(listener);
   }
 
-  #deliver(events: readonly EventRecord[]): void {
+  #deliver(events: readonly LogEvent[]): void {
     for (const event of events) {
       if (event.seq <= this.#lastSeq) continue;
       this.#lastSeq = event.seq;
@@ -80,4 +81,15 @@ export class TaskEventBus {
       }
     }
   }
+}
+
+/**
+ * The daemon's one bus over the log, starting after what the log holds now (the past is read from
+ * the log, not heard). On PostgreSQL it also wakes for commits of other daemons sharing the database.
+ */
+export async function openEventBus(store: Store): Promise<EventBus> {
+  const log = new EventLogRows(store.db, store.dialect);
+  const bus = new EventBus((after, limit) => log.since(after, limit), await log.latestSeq());
+  store.listen?.(EVENTS_CHANNEL, () => void bus.catchUp());
+  return bus;
 }
