@@ -1,5 +1,6 @@
 // What every task service shares: the store, the clock, the event bus, and `write`, which runs one
-// unit of work, appends its events in the same transaction and publishes them once committed.
+// unit of work, appends its events in the same transaction, publishes them once committed and then
+// runs the follow-ups the unit asked for.
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { Store } from '../store/db.ts';
@@ -42,13 +43,22 @@ export class TaskKernel {
 
   async write<T>(actor: Actor, fn: (unit: Unit) => Promise<T>): Promise<T> {
     let events: EventRecord[] = [];
+    let followUps: readonly ((kernel: TaskKernel) => Promise<void>)[] = [];
     const result = await this.store.write(async (q) => {
       const unit = new Unit(q, this.now(), actor);
       const out = await fn(unit);
       events = await unit.flush();
+      followUps = unit.followUps;
       return out;
     });
     this.bus.publish(events);
+    for (const step of followUps) {
+      try {
+        await step(this);
+      } catch (err) {
+        this.logger.warn({ err }, 'a follow-up of a committed task write failed');
+      }
+    }
     return result;
   }
 }

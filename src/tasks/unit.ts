@@ -2,6 +2,7 @@
 // events it will append and the status reconciliation every change needs (tasks.md §2.1).
 import { newPrefixedId } from '../lib/ids.ts';
 import { deriveTaskStatus } from './derive.ts';
+import type { TaskKernel } from './kernel.ts';
 import type { EventRecord, RunRecord, TaskRecord } from './records.ts';
 import type { NewEvent, TaskQueries } from './store/index.ts';
 import { type Actor, isActiveRun, TERMINAL_TASK_STATUSES, type TaskStatus } from './types.ts';
@@ -13,6 +14,7 @@ export class Unit {
   readonly actor: Actor;
   readonly #pending: NewEvent[] = [];
   readonly #written: EventRecord[] = [];
+  readonly #afterCommit: ((kernel: TaskKernel) => Promise<void>)[] = [];
 
   constructor(q: TaskQueries, now: string, actor: Actor) {
     this.q = q;
@@ -31,6 +33,18 @@ export class Unit {
       payload: dropUndefined(payload),
       timestamp: this.now,
     });
+  }
+
+  /**
+   * A follow-up that must see this write committed (its own writes come after). Best effort: it
+   * cannot undo what this unit wrote, so a failure is logged.
+   */
+  afterCommit(step: (kernel: TaskKernel) => Promise<void>): void {
+    this.#afterCommit.push(step);
+  }
+
+  get followUps(): readonly ((kernel: TaskKernel) => Promise<void>)[] {
+    return this.#afterCommit;
   }
 
   /** Appends the buffered events; returns every event this unit appended so far. */
