@@ -11,6 +11,7 @@ import type { SessionManager } from '../sessions/index.ts';
 import { daemonActor, type TaskKernel } from '../tasks/kernel.ts';
 import { type LeaseCaller, type LeaseService, WORK_MAY_BE_CLAIMABLE } from '../tasks/leases.ts';
 import type { RunRecord, TaskRecord } from '../tasks/records.ts';
+import type { Outcome } from '../tasks/run-finish.ts';
 import type { RunOperations, RunSessionStarter } from '../tasks/run-ops.ts';
 import { taskPrompt } from './prompt.ts';
 
@@ -343,9 +344,7 @@ export class Dispatcher implements RunSessionStarter {
     heartbeat.unref();
     try {
       await this.#leases.markRunning(caller, run.id);
-      const result = await this.#turn(m, task, run);
-      if (result.ok) await this.#leases.complete(caller, run.id, { result: result.text });
-      else await this.#leases.fail(caller, run.id, { error: result.error });
+      await this.#leases.finish(caller, run.id, await this.#turn(m, task, run));
     } catch (err) {
       // The run was canceled, released or expired meanwhile: its new owner decides.
       this.#logger.info({ err, run_id: run.id }, 'dispatcher stopped driving a run it no longer holds');
@@ -357,21 +356,18 @@ export class Dispatcher implements RunSessionStarter {
     }
   }
 
-  async #turn(
-    m: Managed,
-    task: TaskRecord,
-    run: RunRecord,
-  ): Promise<{ ok: true; text: string } | { ok: false; error: string }> {
+  /** How the agent's turn on the run ended: its final message as the result, or why it failed. */
+  async #turn(m: Managed, task: TaskRecord, run: RunRecord): Promise<Outcome> {
     try {
       const started = await this.#sessions.prompt(m.id, taskPrompt(task, run), 'dispatcher');
       const result = await started.done;
-      if (result.stopReason === 'end_turn') return { ok: true, text: result.text };
+      if (result.stopReason === 'end_turn') return { status: 'completed', result: result.text };
       return {
-        ok: false,
+        status: 'failed',
         error: `the agent ended its turn with "${result.stopReason}": ${result.text.slice(0, 500)}`,
       };
     } catch (err) {
-      return { ok: false, error: `the agent failed: ${(err as Error).message}` };
+      return { status: 'failed', error: `the agent failed: ${(err as Error).message}` };
     }
   }
 
@@ -436,9 +432,7 @@ export class Dispatcher implements RunSessionStarter {
     if (!task) return;
     const actor = daemonActor('dispatcher');
     try {
-      const result = await this.#turn(m, task, run);
-      if (result.ok) await this.#runs.complete(runId, { result: result.text }, actor);
-      else await this.#runs.fail(runId, { error: result.error }, actor);
+      await this.#runs.finish(runId, await this.#turn(m, task, run), actor);
     } catch (err) {
       this.#logger.info({ err, run_id: runId }, 'a manually started run ended elsewhere');
     } finally {

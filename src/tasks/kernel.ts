@@ -1,6 +1,6 @@
 // What every task service shares: the store, the clock, the task events of the daemon's bus, and
-// `write`, which runs one unit of work, appends its events to the log in the same transaction and
-// publishes them once committed.
+// `write`, which runs one unit of work, appends its events to the log in the same transaction,
+// publishes them once committed and then runs the follow-ups the unit asked for.
 import type { Logger } from 'pino';
 import type { Clock } from '../lib/clock.ts';
 import type { Store } from '../store/db.ts';
@@ -51,14 +51,23 @@ export class TaskKernel {
 
   async write<T>(actor: Actor, fn: (unit: Unit) => Promise<T>): Promise<T> {
     let events: readonly LogEvent[] = [];
+    let followUps: readonly ((kernel: TaskKernel) => Promise<void>)[] = [];
     const result = await this.store.write(async (q) => {
       const unit = new Unit(q, this.now(), actor);
       const out = await fn(unit);
       await unit.flush();
       events = unit.logged;
+      followUps = unit.followUps;
       return out;
     });
     this.#bus.publish(events);
+    for (const step of followUps) {
+      try {
+        await step(this);
+      } catch (err) {
+        this.logger.warn({ err }, 'a follow-up of a committed task write failed');
+      }
+    }
     return result;
   }
 }

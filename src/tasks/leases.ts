@@ -4,14 +4,14 @@
 // holder whose lease was released, expired or reclaimed is refused and never overwrites a newer one.
 import { AppError } from '../lib/errors.ts';
 import { newClaimToken, sha256Hex } from '../lib/ids.ts';
-import { autoEnqueueDependents } from './auto-enqueue.ts';
 import type { TaskKernel } from './kernel.ts';
 import { daemonActor, sessionActor } from './kernel.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
-import { toJson } from './records.ts';
+import { checkOutcome, finish, type Outcome } from './run-finish.ts';
+import { transition, tryTransition } from './run-machine.ts';
 import { isActiveRun, PRIORITY_WEIGHT } from './types.ts';
 import type { Unit } from './unit.ts';
-import { checkLeaseSeconds, checkMetadata, checkResult } from './validate.ts';
+import { checkLeaseSeconds } from './validate.ts';
 import type { CoordinationChannelView } from './views.ts';
 
 /** The session asking, as the identity check resolved it. */
@@ -180,40 +180,18 @@ export class LeaseService {
       const hash = `sha256:${sha256Hex(newClaimToken())}`;
       const leaseUntil = new Date(Date.parse(unit.now) + leaseSeconds * 1000).toISOString();
       const claimedBy = { kind: 'agent_session' as const, ref: caller.sessionId };
-      const ok = await unit.q.runs.update(
-        candidate.id,
-        {
-          status: 'claimed',
+      const moved = await tryTransition(unit, candidate, 'claim', {
+        set: {
           claimed_by_kind: claimedBy.kind,
           claimed_by_ref: claimedBy.ref,
           session_id: caller.sessionId,
           claim_token_hash: hash,
           lease_until: leaseUntil,
           heartbeat_at: unit.now,
-          claimed_at: unit.now,
-          started_at: null,
-          ended_at: null,
-          error: null,
-          result: null,
-          wake_count: 0,
-          wake_tier: 0,
         },
-        { status: 'queued' },
-      );
-      if (!ok) return undefined;
-      const taskStatus = await unit.reconcile(candidate.task_id);
-      unit.emit(
-        candidate.task_id,
-        'task.run_claimed',
-        {
-          status: 'claimed',
-          task_status: taskStatus,
-          claimed_by: claimedBy,
-          claim_token_hash: hash,
-          lease_until: leaseUntil,
-        },
-        candidate.id,
-      );
+        payload: { claimed_by: claimedBy, claim_token_hash: hash, lease_until: leaseUntil },
+      });
+      if (moved === undefined) return undefined;
       const run = await unit.run(candidate.id);
       const task = await unit.fresh(candidate.task_id);
       return { task, run, channel: coordinationChannel(task, run) };
@@ -230,24 +208,7 @@ export class LeaseService {
         (r) => r.status === 'claimed' && r.claim_token_hash !== null,
       );
       for (const run of held) {
-        const ok = await unit.q.runs.update(run.id, requeue(), {
-          status: 'claimed',
-          claimHash: run.claim_token_hash,
-        });
-        if (!ok) continue;
-        const taskStatus = await unit.reconcile(run.task_id);
-        unit.emit(
-          run.task_id,
-          'task.run_released',
-          {
-            previous_status: 'claimed',
-            status: 'queued',
-            task_status: taskStatus,
-            reason,
-            session_id: sessionId,
-          },
-          run.id,
-        );
+        await tryTransition(unit, run, 'session_ended', { payload: { reason, session_id: sessionId } });
       }
       return held.length;
     });
@@ -257,14 +218,10 @@ export class LeaseService {
   async markRunning(caller: LeaseCaller, runId: string): Promise<RunRecord> {
     return this.#fenced(caller, runId, 'start', async (unit, run) => {
       if (run.status !== 'claimed') return;
-      await this.#cas(unit, run, { status: 'running', started_at: unit.now });
-      const taskStatus = await unit.reconcile(run.task_id);
-      unit.emit(
-        run.task_id,
-        'task.run_started',
-        { status: 'running', task_status: taskStatus, session_id: run.session_id },
-        run.id,
-      );
+      await transition(unit, run, 'holder_start', {
+        session: caller.sessionId,
+        payload: { session_id: run.session_id },
+      });
     });
   }
 
@@ -276,50 +233,16 @@ export class LeaseService {
     const leaseSeconds = checkLeaseSeconds(input.lease_seconds);
     return this.#fenced(caller, runId, 'heartbeat', async (unit, run) => {
       const leaseUntil = new Date(Date.parse(unit.now) + leaseSeconds * 1000).toISOString();
-      await this.#cas(unit, run, { lease_until: leaseUntil, heartbeat_at: unit.now });
-      // Only lease times change, which the derived status does not read: no reconcile needed.
-      const taskStatus = (await unit.task(run.task_id)).status;
-      unit.emit(
-        run.task_id,
-        'task.run_lease_extended',
-        {
-          status: run.status,
-          task_status: taskStatus,
-          lease_until: leaseUntil,
-          heartbeat_at: unit.now,
-          claim_token_hash: run.claim_token_hash,
-        },
-        run.id,
-      );
+      await transition(unit, run, 'heartbeat', {
+        session: caller.sessionId,
+        set: { lease_until: leaseUntil },
+        payload: { lease_until: leaseUntil, heartbeat_at: unit.now, claim_token_hash: run.claim_token_hash },
+      });
     });
   }
 
   async complete(caller: LeaseCaller, runId: string, input: { result?: unknown }): Promise<RunRecord> {
-    checkResult(input.result);
-    const run = await this.#fenced(caller, runId, 'complete', async (unit, current) => {
-      await this.#cas(unit, current, {
-        status: 'completed',
-        ended_at: unit.now,
-        result: toJson(input.result),
-        error: null,
-        lease_until: null,
-        heartbeat_at: null,
-      });
-      const taskStatus = await unit.reconcile(current.task_id);
-      unit.emit(
-        current.task_id,
-        'task.run_completed',
-        {
-          status: 'completed',
-          task_status: taskStatus,
-          result: input.result,
-          claim_token_hash: current.claim_token_hash,
-        },
-        current.id,
-      );
-    });
-    await autoEnqueueDependents(this.#kernel, run, sessionActor(caller.sessionId, 'auto_enqueue'));
-    return run;
+    return this.finish(caller, runId, { status: 'completed', result: input.result });
   }
 
   async fail(
@@ -327,32 +250,18 @@ export class LeaseService {
     runId: string,
     input: { error?: string | undefined; metadata?: unknown },
   ): Promise<RunRecord> {
-    const error = input.error?.trim() ?? '';
-    if (error === '') throw new AppError('task_invalid', 'error must say what went wrong');
-    checkMetadata(input.metadata);
-    return this.#fenced(caller, runId, 'fail', async (unit, run) => {
-      await this.#cas(unit, run, {
-        status: 'failed',
-        ended_at: unit.now,
-        error,
-        result: null,
-        lease_until: null,
-        heartbeat_at: null,
-      });
-      const taskStatus = await unit.reconcile(run.task_id);
-      unit.emit(
-        run.task_id,
-        'task.run_failed',
-        {
-          status: 'failed',
-          task_status: taskStatus,
-          error,
-          metadata: input.metadata,
-          claim_token_hash: run.claim_token_hash,
-        },
-        run.id,
-      );
+    return this.finish(caller, runId, {
+      status: 'failed',
+      error: input.error ?? '',
+      metadata: input.metadata,
     });
+  }
+
+  /** The holder reports how its run ended (the agent API, or the dispatcher after an ACP turn). */
+  async finish(caller: LeaseCaller, runId: string, reported: Outcome): Promise<RunRecord> {
+    const outcome = checkOutcome(reported);
+    const action = outcome.status === 'completed' ? 'complete' : 'fail';
+    return this.#fenced(caller, runId, action, (unit, run) => finish(unit, run, outcome, caller.sessionId));
   }
 
   async release(
@@ -361,32 +270,22 @@ export class LeaseService {
     input: { reason?: string | undefined },
   ): Promise<RunRecord> {
     return this.#fenced(caller, runId, 'release', async (unit, run) => {
-      await this.#cas(unit, run, requeue());
-      const taskStatus = await unit.reconcile(run.task_id);
-      unit.emit(
-        run.task_id,
-        'task.run_released',
-        {
-          previous_status: run.status,
-          status: 'queued',
-          task_status: taskStatus,
-          reason: input.reason,
-          session_id: caller.sessionId,
-        },
-        run.id,
-      );
+      await transition(unit, run, 'holder_release', {
+        session: caller.sessionId,
+        payload: { reason: input.reason, session_id: caller.sessionId },
+      });
     });
   }
 
   /**
    * Finds the caller's lease on `runId` (tasks.md §3.4 table) and runs `write` on it, inside one
-   * transaction. Returns the run as written.
+   * transaction. Returns the run as written. The moves `write` makes check the holder again.
    */
   async #fenced(
     caller: LeaseCaller,
     runId: string,
     action: string,
-    write: (unit: Unit, run: RunRecord) => Promise<void>,
+    write: (unit: Unit, run: RunRecord) => Promise<unknown>,
   ): Promise<RunRecord> {
     return this.#kernel.write(sessionActor(caller.sessionId, action), async (unit) => {
       const handles = await unit.q.runs.leasedBySession(caller.sessionId);
@@ -428,37 +327,6 @@ export class LeaseService {
       return unit.run(runId);
     });
   }
-
-  /** The fenced write: applies only while the run still carries this claim, so a stale holder never wins. */
-  async #cas(unit: Unit, run: RunRecord, set: Parameters<Unit['q']['runs']['update']>[1]): Promise<void> {
-    const ok = await unit.q.runs.update(run.id, set, { status: run.status, claimHash: run.claim_token_hash });
-    if (!ok)
-      throw new AppError(
-        'claim_token_invalid',
-        `invalid claim token: run "${run.id}" was claimed again or changed`,
-      );
-  }
-}
-
-/** Back to the queue, same run and attempt, every trace of the old owner cleared. */
-export function requeue() {
-  return {
-    status: 'queued',
-    claimed_by_kind: null,
-    claimed_by_ref: null,
-    session_id: null,
-    claim_token_hash: null,
-    lease_until: null,
-    heartbeat_at: null,
-    claimed_at: null,
-    started_at: null,
-    ended_at: null,
-    error: null,
-    result: null,
-    // A fresh wait: the starvation ladder counts from here (tasks.md §7.3).
-    wake_count: 0,
-    wake_tier: 0,
-  } as const;
 }
 
 export function coordinationChannel(task: TaskRecord, run: RunRecord): CoordinationChannelView | undefined {

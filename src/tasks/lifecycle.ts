@@ -5,6 +5,7 @@ import { AppError } from '../lib/errors.ts';
 import { enqueueRun, findReplay } from './enqueue.ts';
 import type { TaskKernel } from './kernel.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
+import { transition } from './run-machine.ts';
 import { type Actor, isOpenRun, TERMINAL_TASK_STATUSES } from './types.ts';
 import type { Unit } from './unit.ts';
 import { checkChannel, checkMetadata } from './validate.ts';
@@ -213,45 +214,23 @@ export class TaskLifecycle {
   }
 }
 
-/** Cancels one open run (tasks.md §3.5 cancel row) inside a unit; the caller reconciles the task. */
+/** Cancels one open run (tasks.md §3.5 cancel row) inside a unit. */
 export async function cancelRun(
   unit: Unit,
   run: RunRecord,
   input: { reason?: string | undefined; metadata?: unknown; propagated?: string | undefined },
   sessions: RunSessionControl | undefined,
 ): Promise<void> {
-  if (run.status === 'needs_attention') {
-    throw new AppError(
-      'task_transition_invalid',
-      `task run "${run.id}" needs attention; recover it instead`,
-      {
-        suggestedCommand: `agh run recover ${run.id}`,
-      },
-    );
-  }
-  const ok = await unit.q.runs.update(
-    run.id,
-    { status: 'canceled', ended_at: unit.now, lease_until: null, heartbeat_at: null, error: null },
-    { status: run.status },
-  );
-  if (!ok)
-    throw new AppError('task_transition_invalid', `task run "${run.id}" changed while canceling; retry`);
   const live = run.session_id !== null && (sessions?.isLive(run.session_id) ?? false);
-  const taskStatus = await unit.reconcile(run.task_id);
-  unit.emit(
-    run.task_id,
-    'task.run_canceled',
-    {
-      status: 'canceled',
-      task_status: taskStatus,
+  await transition(unit, run, 'cancel', {
+    payload: {
       reason: input.reason,
       metadata: input.metadata,
       session_id: run.session_id,
       propagated_from_task_id: input.propagated,
       cooperative_stop_requested: live || undefined,
     },
-    run.id,
-  );
+  });
   if (live) {
     unit.emit(
       run.task_id,

@@ -5,13 +5,14 @@ import { AppError } from '../lib/errors.ts';
 import type { SessionRecord } from '../sessions/types.ts';
 import { enqueueRun } from './enqueue.ts';
 import type { TaskKernel } from './kernel.ts';
-import { requeue } from './leases.ts';
 import { cancelRun, type RunSessionControl, type TaskLifecycle } from './lifecycle.ts';
 import type { RunRecord, TaskRecord } from './records.ts';
-import { toJson } from './records.ts';
-import { type Actor, isTerminalRun, LIMITS } from './types.ts';
+import { checkOutcome, finish, finishMove, type Outcome } from './run-finish.ts';
+import { assertMove, transition } from './run-machine.ts';
+import { cannotMove } from './run-moves.ts';
+import { type Actor, LIMITS } from './types.ts';
 import type { Unit } from './unit.ts';
-import { checkMetadata, checkResult } from './validate.ts';
+import { checkMetadata } from './validate.ts';
 
 /** The Go zero time: what a manual claim reports as its lease_until (it has no lease). */
 const NO_LEASE = '0001-01-01T00:00:00Z';
@@ -79,26 +80,10 @@ export class RunOperations {
           `task "${task.id}" belongs to session "${task.owner.ref}"`,
         );
       }
-      if (run.status !== 'queued') throw transition(run, 'claimed');
-      await unit.q.runs.update(
-        id,
-        {
-          status: 'claimed',
-          claimed_by_kind: actor.actor.kind,
-          claimed_by_ref: actor.actor.ref,
-          claimed_at: unit.now,
-          wake_count: 0,
-          wake_tier: 0,
-        },
-        { status: 'queued' },
-      );
-      const taskStatus = await unit.reconcile(task.id);
-      unit.emit(
-        task.id,
-        'task.run_claimed',
-        { status: 'claimed', task_status: taskStatus, claimed_by: actor.actor, lease_until: NO_LEASE },
-        id,
-      );
+      await transition(unit, run, 'claim', {
+        set: { claimed_by_kind: actor.actor.kind, claimed_by_ref: actor.actor.ref },
+        payload: { claimed_by: actor.actor, lease_until: NO_LEASE },
+      });
       return unit.run(id);
     });
   }
@@ -127,19 +112,12 @@ export class RunOperations {
             'task_transition_invalid',
             `task run "${id}" is starting without a session; attach one first`,
           );
-        await this.#markRunning(unit, run);
+        await transition(unit, run, 'session_started', { payload: { session_id: run.session_id } });
         return { run: await unit.run(id), task, needsSession: false };
       }
-      if (run.status !== 'claimed') throw transition(run, 'starting');
+      assertMove(run, 'start', unit.now);
       assertExecutable(task);
-      await unit.q.runs.update(id, { status: 'starting' }, { status: 'claimed' });
-      const taskStatus = await unit.reconcile(task.id);
-      unit.emit(
-        task.id,
-        'task.run_starting',
-        { status: 'starting', task_status: taskStatus, session_id: run.session_id },
-        id,
-      );
+      await transition(unit, run, 'start', { payload: { session_id: run.session_id } });
       return { run: await unit.run(id), task, needsSession: run.session_id === null };
     });
     if (!begun.needsSession) {
@@ -153,11 +131,12 @@ export class RunOperations {
     } catch (err) {
       await this.#kernel.write(actor, async (unit) => {
         const run = await unit.run(id);
+        // Canceled meanwhile: nothing left to fail.
         if (run.status !== 'starting') return;
-        const error = `session start failed: ${(err as Error).message}`;
-        await unit.q.runs.update(id, { status: 'failed', ended_at: unit.now, error }, { status: 'starting' });
-        const taskStatus = await unit.reconcile(run.task_id);
-        unit.emit(run.task_id, 'task.run_failed', { status: 'failed', task_status: taskStatus, error }, id);
+        await finish(unit, run, {
+          status: 'failed',
+          error: `session start failed: ${(err as Error).message}`,
+        });
       });
       throw err instanceof AppError
         ? err
@@ -166,15 +145,12 @@ export class RunOperations {
     const running = await this.#kernel
       .write(actor, async (unit) => {
         const run = await unit.run(id);
-        if (run.status !== 'starting') throw transition(run, 'running');
-        await unit.q.runs.update(id, { session_id: sessionId }, { status: 'starting' });
-        unit.emit(
-          run.task_id,
-          'task.run_session_bound',
-          { status: 'starting', task_status: (await unit.task(run.task_id)).status, session_id: sessionId },
-          id,
-        );
-        await this.#markRunning(unit, { ...run, session_id: sessionId });
+        if (run.status !== 'starting') throw cannotMove(run, 'running');
+        await transition(unit, run, 'attach_session', {
+          set: { session_id: sessionId },
+          payload: { session_id: sessionId },
+        });
+        await transition(unit, await unit.run(id), 'session_started', { payload: { session_id: sessionId } });
         return unit.run(id);
       })
       .catch(async (err: unknown) => {
@@ -193,12 +169,7 @@ export class RunOperations {
       throw new AppError('session_not_active', `session "${sessionId}" is ${session.state}`);
     return this.#kernel.write(actor, async (unit) => {
       const run = await unit.run(id);
-      if (run.status !== 'claimed' && run.status !== 'starting') {
-        throw new AppError(
-          'task_transition_invalid',
-          `session attach not allowed: task run "${id}" is ${run.status}`,
-        );
-      }
+      assertMove(run, 'attach_session', unit.now);
       if (run.session_id)
         throw new AppError(
           'session_already_bound',
@@ -211,25 +182,16 @@ export class RunOperations {
           `session "${sessionId}" already works on run "${busy[0]!.id}"`,
         );
       }
-      await unit.q.runs.update(id, { status: 'starting', session_id: sessionId }, { status: run.status });
-      const taskStatus = await unit.reconcile(run.task_id);
-      unit.emit(
-        run.task_id,
-        'task.run_session_bound',
-        { status: 'starting', task_status: taskStatus, session_id: sessionId },
-        id,
-      );
+      await transition(unit, run, 'attach_session', {
+        set: { session_id: sessionId },
+        payload: { session_id: sessionId },
+      });
       return unit.run(id);
     });
   }
 
   async complete(id: string, input: { result?: unknown }, actor: Actor): Promise<RunRecord> {
-    checkResult(input.result);
-    return this.#finish(id, actor, ['running'], {
-      status: 'completed',
-      set: { result: toJson(input.result), error: null },
-      payload: { result: input.result },
-    });
+    return this.finish(id, { status: 'completed', result: input.result }, actor);
   }
 
   async fail(
@@ -237,13 +199,25 @@ export class RunOperations {
     input: { error?: string | undefined; metadata?: unknown },
     actor: Actor,
   ): Promise<RunRecord> {
-    const error = input.error?.trim() ?? '';
-    if (error === '') throw new AppError('task_invalid', 'error must say what went wrong');
-    checkMetadata(input.metadata);
-    return this.#finish(id, actor, ['starting', 'running'], {
-      status: 'failed',
-      set: { error, result: null },
-      payload: { error, metadata: input.metadata },
+    return this.finish(id, { status: 'failed', error: input.error ?? '', metadata: input.metadata }, actor);
+  }
+
+  /**
+   * Ends a run no session leased (a manual run, or one the dispatcher drove for it). The session
+   * working on it stops first; if that fails the run is left as it was.
+   */
+  async finish(id: string, reported: Outcome, actor: Actor): Promise<RunRecord> {
+    const outcome = checkOutcome(reported);
+    const run = await this.#kernel.read.runs.get(id);
+    if (!run) throw new AppError('run_not_found', `task run "${id}" not found`);
+    // Refused before the session is stopped; checked again in the write.
+    assertMove(run, finishMove(outcome, undefined), this.#kernel.now());
+    if (run.session_id && this.#control?.isLive(run.session_id)) {
+      await this.#control.stopForCanceledRun(run, `run ${outcome.status} by the operator`);
+    }
+    return this.#kernel.write(actor, async (unit) => {
+      await finish(unit, await unit.run(id), outcome);
+      return unit.run(id);
     });
   }
 
@@ -251,8 +225,6 @@ export class RunOperations {
     checkMetadata(input.metadata);
     const run = await this.#kernel.write(actor, async (unit) => {
       const current = await unit.run(id);
-      if (!['queued', 'claimed', 'starting', 'running'].includes(current.status))
-        throw transition(current, 'canceled');
       await cancelRun(unit, current, input, this.#control);
       return current;
     });
@@ -266,35 +238,14 @@ export class RunOperations {
     checkMetadata(input.metadata);
     return this.#kernel.write(actor, async (unit) => {
       const run = await unit.run(id);
-      if (run.status !== 'claimed') {
-        throw new AppError(
-          'task_run_not_releasable',
-          `task run "${id}" is ${run.status}; only claimed runs can be released`,
-        );
-      }
-      await unit.q.runs.update(
-        id,
-        { ...requeue(), failure_kind: null },
-        { status: 'claimed', claimHash: run.claim_token_hash },
-      );
-      const taskStatus = await unit.reconcile(run.task_id);
-      unit.emit(
-        run.task_id,
-        'task.run_released',
-        {
-          manual: true,
-          actor_kind: actor.actor.kind,
-          actor_id: actor.actor.ref,
-          previous_status: run.status,
-          status: 'queued',
-          task_status: taskStatus,
+      await transition(unit, run, 'force_release', {
+        payload: {
           reason: input.reason,
           previous_session_id: run.session_id,
           previous_claim_token_hash_truncated: truncatedHash(run.claim_token_hash),
           previous_lease_until: run.lease_until,
         },
-        id,
-      );
+      });
       return unit.run(id);
     });
   }
@@ -302,7 +253,14 @@ export class RunOperations {
   async forceFail(id: string, input: ForceInput, actor: Actor): Promise<RunRecord> {
     const reason = requireReason(input.reason, 'force-failing a run');
     checkMetadata(input.metadata);
-    return this.#kernel.write(actor, (unit) => this.#forceFailIn(unit, id, reason, input.metadata, actor));
+    return this.#kernel.write(actor, async (unit) => {
+      const run = await unit.run(id);
+      await transition(unit, run, 'force_fail', {
+        set: { error: reason },
+        payload: { reason, session_id: run.session_id, metadata: input.metadata },
+      });
+      return unit.run(id);
+    });
   }
 
   async retry(
@@ -346,37 +304,20 @@ export class RunOperations {
     checkMetadata(input.metadata);
     return this.#kernel.write(actor, async (unit) => {
       const source = await unit.run(id);
-      if (source.status !== 'needs_attention') {
-        throw new AppError(
-          'task_run_not_recoverable',
-          `task run "${id}" is ${source.status}; only runs that need attention are recovered`,
-        );
-      }
+      assertMove(source, 'recover_from_attention', unit.now);
       await this.#checkChain(unit, source);
       const reason = input.reason?.trim() || 'recovered by the operator';
-      await unit.q.runs.update(
-        id,
-        { status: 'failed', failure_kind: 'operator_forced', error: reason, ended_at: unit.now },
-        { status: 'needs_attention' },
-      );
-      const { run, taskStatus } = await this.#successor(unit, source, input.metadata);
-      unit.emit(
-        source.task_id,
-        'task.run_recovered_from_attention',
-        {
-          manual: true,
-          actor_kind: actor.actor.kind,
-          actor_id: actor.actor.ref,
-          source_run_id: source.id,
-          new_run_id: run.id,
-          task_status: taskStatus,
-          previous_status: 'needs_attention',
-          status: 'failed',
-          reason,
+      let run: RunRecord | undefined;
+      // The source fails and its successor is queued in one move: if the budget is used up, neither.
+      await transition(unit, source, 'recover_from_attention', {
+        set: { error: reason },
+        payload: { reason },
+        then: async () => {
+          run = (await this.#successor(unit, source, input.metadata)).run;
+          return { runId: run.id, payload: { source_run_id: source.id, new_run_id: run.id } };
         },
-        run.id,
-      );
-      return { previous: await unit.run(id), run };
+      });
+      return { previous: await unit.run(id), run: run! };
     });
   }
 
@@ -409,60 +350,6 @@ export class RunOperations {
     return results;
   }
 
-  async #forceFailIn(
-    unit: Unit,
-    id: string,
-    reason: string,
-    metadata: unknown,
-    actor: Actor,
-  ): Promise<RunRecord> {
-    const run = await unit.run(id);
-    if (isTerminalRun(run.status)) {
-      throw new AppError('task_run_already_terminal', `task run "${id}" is already ${run.status}`);
-    }
-    if (run.status !== 'queued' && run.status !== 'claimed') {
-      throw new AppError(
-        'task_run_still_active',
-        `task run "${id}" is ${run.status}; force-fail takes queued or claimed runs (cancel it instead)`,
-        {
-          suggestedCommand:
-            run.status === 'needs_attention' ? `agh run recover ${id}` : `agh run cancel ${id}`,
-        },
-      );
-    }
-    await unit.q.runs.update(
-      id,
-      {
-        status: 'failed',
-        failure_kind: 'operator_forced',
-        error: reason,
-        ended_at: unit.now,
-        claim_token_hash: null,
-        lease_until: null,
-        heartbeat_at: null,
-      },
-      { status: run.status },
-    );
-    const taskStatus = await unit.reconcile(run.task_id);
-    unit.emit(
-      run.task_id,
-      'task.run_operator_forced_fail',
-      {
-        manual: true,
-        actor_kind: actor.actor.kind,
-        actor_id: actor.actor.ref,
-        previous_status: run.status,
-        status: 'failed',
-        task_status: taskStatus,
-        reason,
-        session_id: run.session_id,
-        metadata,
-      },
-      id,
-    );
-    return unit.run(id);
-  }
-
   /** The next attempt after `source`, chained to it; retry and recover write their own event. */
   async #successor(unit: Unit, source: RunRecord, metadata: unknown) {
     const { run } = await enqueueRun(unit, await unit.task(source.task_id), {
@@ -492,60 +379,6 @@ export class RunOperations {
         `task run "${source.id}" already has retry run "${child.id}"`,
       );
   }
-
-  async #finish(
-    id: string,
-    actor: Actor,
-    from: readonly string[],
-    outcome: {
-      status: 'completed' | 'failed';
-      set: Record<string, unknown>;
-      payload: Record<string, unknown>;
-    },
-  ): Promise<RunRecord> {
-    const run = await this.#kernel.read.runs.get(id);
-    if (!run) throw new AppError('run_not_found', `task run "${id}" not found`);
-    if (run.claim_token_hash) {
-      throw new AppError(
-        'requires_token_fenced_completion',
-        `task run "${id}" was leased by a session; it requires token-fenced completion by its holder (cancel or force it instead)`,
-      );
-    }
-    if (!from.includes(run.status)) throw transition(run, outcome.status);
-    // The session working on the run stops first; if that fails the run is left as it was.
-    if (run.session_id && this.#control?.isLive(run.session_id)) {
-      await this.#control.stopForCanceledRun(run, `run ${outcome.status} by the operator`);
-    }
-    return this.#kernel.write(actor, async (unit) => {
-      const current = await unit.run(id);
-      if (!from.includes(current.status) || current.claim_token_hash)
-        throw transition(current, outcome.status);
-      await unit.q.runs.update(
-        id,
-        { status: outcome.status, ended_at: unit.now, lease_until: null, heartbeat_at: null, ...outcome.set },
-        { status: current.status },
-      );
-      const taskStatus = await unit.reconcile(current.task_id);
-      unit.emit(
-        current.task_id,
-        outcome.status === 'completed' ? 'task.run_completed' : 'task.run_failed',
-        { status: outcome.status, task_status: taskStatus, ...outcome.payload },
-        id,
-      );
-      return unit.run(id);
-    });
-  }
-
-  async #markRunning(unit: Unit, run: RunRecord): Promise<void> {
-    await unit.q.runs.update(run.id, { status: 'running', started_at: unit.now }, { status: 'starting' });
-    const taskStatus = await unit.reconcile(run.task_id);
-    unit.emit(
-      run.task_id,
-      'task.run_started',
-      { status: 'running', task_status: taskStatus, session_id: run.session_id },
-      run.id,
-    );
-  }
 }
 
 function assertExecutable(task: TaskRecord): void {
@@ -555,13 +388,6 @@ function assertExecutable(task: TaskRecord): void {
       `task "${task.id}" is ${task.status}; its runs cannot be claimed or started`,
     );
   }
-}
-
-function transition(run: RunRecord, to: string): AppError {
-  return new AppError(
-    'task_transition_invalid',
-    `task run "${run.id}" cannot transition from "${run.status}" to "${to}"`,
-  );
 }
 
 function requireReason(reason: string | undefined, what: string): string {

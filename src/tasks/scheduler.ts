@@ -3,8 +3,8 @@
 // and the starvation ladder that turns runs nobody can take into needs_attention.
 import { AppError } from '../lib/errors.ts';
 import { daemonActor, type TaskKernel } from './kernel.ts';
-import { requeue } from './leases.ts';
 import type { RunRecord } from './records.ts';
+import { tryTransition } from './run-machine.ts';
 import { type Actor, isActiveRun, LIMITS } from './types.ts';
 import type { Unit } from './unit.ts';
 
@@ -208,74 +208,40 @@ export class SchedulerService {
   }
 
   async #recoverRun(unit: Unit, run: RunRecord, live: boolean): Promise<void> {
-    let action: string;
-    if (live) {
-      if (run.status === 'running') return;
-      action = 'resume';
-      await unit.q.runs.update(
-        run.id,
-        { status: 'running', started_at: run.started_at ?? unit.now },
-        { status: run.status },
-      );
-    } else if (run.status === 'claimed') {
-      action = 'requeue';
-      await unit.q.runs.update(run.id, requeue(), { status: run.status });
-    } else {
-      action = 'fail';
-      await unit.q.runs.update(
-        run.id,
-        {
-          status: 'failed',
-          ended_at: unit.now,
-          error: `orphaned on boot: session ${run.session_id} ended with the daemon`,
-          lease_until: null,
-          heartbeat_at: null,
-        },
-        { status: run.status },
-      );
-    }
-    const after = await unit.run(run.id);
-    const taskStatus = await unit.reconcile(run.task_id);
-    unit.emit(
-      run.task_id,
-      'task.run_recovered',
-      {
+    // A surviving session keeps its run (and a running one needs nothing); a claim whose session
+    // died goes back to the queue; work that had begun cannot be resumed by anyone else, so it fails.
+    if (live && run.status === 'running') return;
+    const [name, action] = live
+      ? (['boot_resume', 'resume'] as const)
+      : run.status === 'claimed'
+        ? (['boot_requeue', 'requeue'] as const)
+        : (['boot_fail', 'fail'] as const);
+    await tryTransition(unit, run, name, {
+      session: run.session_id,
+      ...(name === 'boot_fail' && {
+        set: { error: `orphaned on boot: session ${run.session_id} ended with the daemon` },
+      }),
+      payload: {
         action,
-        previous_status: run.status,
-        status: after.status,
-        task_status: taskStatus,
         reason: 'daemon_restart',
         session_id: run.session_id,
         session_state: live ? 'active' : 'stopped',
         classification: live ? 'live_session' : 'orphaned',
         detail: live ? 'the session survived the restart' : 'the session ended with the daemon',
       },
-      run.id,
-    );
+    });
   }
 
   async #expire(unit: Unit, run: RunRecord, reason: string): Promise<void> {
-    const ok = await unit.q.runs.update(run.id, requeue(), {
-      status: run.status,
-      claimHash: run.claim_token_hash,
-    });
-    if (!ok) return;
-    const taskStatus = await unit.reconcile(run.task_id);
-    unit.emit(
-      run.task_id,
-      'task.run_lease_expired',
-      {
-        previous_status: run.status,
-        status: 'queued',
-        task_status: taskStatus,
+    await tryTransition(unit, run, 'lease_expired', {
+      payload: {
         reason,
         session_id: run.session_id,
         lease_until: run.lease_until,
         previous_claim_token_hash: run.claim_token_hash,
         coordination_channel_id: run.coordination_channel_id,
       },
-      run.id,
-    );
+    });
   }
 
   /**
@@ -295,25 +261,10 @@ export class SchedulerService {
         const queuedAge = Date.parse(unit.now) - Date.parse(run.queued_at);
         if (count >= this.#settings.starvationCycles) {
           const error = `run queued ${Math.round(queuedAge / 1000)}s without a claim after ${count} escalation cycles`;
-          const ok = await unit.q.runs.update(
-            run.id,
-            { status: 'needs_attention', error, wake_count: 0, wake_tier: 0 },
-            { status: 'queued' },
-          );
-          if (!ok) continue;
-          const taskStatus = await unit.reconcile(run.task_id);
-          unit.emit(
-            run.task_id,
-            'task.run_needs_attention',
-            {
-              previous_status: 'queued',
-              status: 'needs_attention',
-              task_status: taskStatus,
-              diagnostic: error,
-              queued_at: run.queued_at,
-            },
-            run.id,
-          );
+          await tryTransition(unit, run, 'starve', {
+            set: { error },
+            payload: { diagnostic: error, queued_at: run.queued_at },
+          });
         } else if (count >= STARVED_EVENT_CYCLES && run.wake_tier < 3) {
           await unit.q.runs.update(run.id, { wake_tier: 3 });
           unit.emit(

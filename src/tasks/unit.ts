@@ -3,6 +3,7 @@
 import { newPrefixedId } from '../lib/ids.ts';
 import type { LogEvent } from '../store/event-log.ts';
 import { deriveTaskStatus } from './derive.ts';
+import type { TaskKernel } from './kernel.ts';
 import type { EventRecord, RunRecord, TaskRecord } from './records.ts';
 import type { NewEvent, TaskQueries } from './store/index.ts';
 import { type Actor, isActiveRun, TERMINAL_TASK_STATUSES, type TaskStatus } from './types.ts';
@@ -15,6 +16,7 @@ export class Unit {
   readonly #pending: NewEvent[] = [];
   readonly #written: EventRecord[] = [];
   readonly #logged: LogEvent[] = [];
+  readonly #afterCommit: ((kernel: TaskKernel) => Promise<void>)[] = [];
 
   constructor(q: TaskQueries, now: string, actor: Actor) {
     this.q = q;
@@ -33,6 +35,18 @@ export class Unit {
       payload: dropUndefined(payload),
       timestamp: this.now,
     });
+  }
+
+  /**
+   * A follow-up that must see this write committed (its own writes come after). Best effort: it
+   * cannot undo what this unit wrote, so a failure is logged.
+   */
+  afterCommit(step: (kernel: TaskKernel) => Promise<void>): void {
+    this.#afterCommit.push(step);
+  }
+
+  get followUps(): readonly ((kernel: TaskKernel) => Promise<void>)[] {
+    return this.#afterCommit;
   }
 
   /** Appends the buffered events; returns every event this unit appended so far. */

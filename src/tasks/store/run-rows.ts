@@ -50,18 +50,24 @@ export class RunRows {
 
   /**
    * Compare-and-swap: the update applies only while the run still has `expected` status (and, when
-   * given, the same claim hash). Returns false when someone else got there first.
+   * given, the same claim hash and session). Returns false when someone else got there first.
    */
   async update(
     id: string,
     set: Updateable<TaskRunTable>,
-    expected: { status?: RunStatus | readonly RunStatus[]; claimHash?: string | null } = {},
+    expected: {
+      status?: RunStatus | readonly RunStatus[];
+      claimHash?: string | null;
+      sessionId?: string | null;
+    } = {},
   ): Promise<boolean> {
     let q = this.#db.updateTable('task_runs').set(set).where('id', '=', id);
     if (typeof expected.status === 'string') q = q.where('status', '=', expected.status);
     else if (expected.status) q = q.where('status', 'in', [...expected.status]);
     if (expected.claimHash === null) q = q.where('claim_token_hash', 'is', null);
     else if (expected.claimHash !== undefined) q = q.where('claim_token_hash', '=', expected.claimHash);
+    if (expected.sessionId === null) q = q.where('session_id', 'is', null);
+    else if (expected.sessionId !== undefined) q = q.where('session_id', '=', expected.sessionId);
     const result = await q.executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
