@@ -6,10 +6,12 @@ import type { AgentDefinition } from './definition.ts';
 import { type DefinitionRoot, discoverAgents, hasLinkedParent, loadAgent } from './discovery.ts';
 import type { ProviderCatalog } from './providers.ts';
 import { compareCodeUnits } from '../lib/text.ts';
+import { BUILT_IN_AGENT } from '../settings/settings.ts';
 import { discoverSkills, type SkillInfo } from './skills.ts';
 
 export const AGENT_DIR = '.agh';
-export const GENERAL_AGENT_NAME = 'general';
+/** The built-in agent: present in every workspace, whatever its folders hold. */
+export const GENERAL_AGENT_NAME = BUILT_IN_AGENT;
 
 const GENERAL_PROMPT = [
   'You are a general-purpose software agent run by AGH in the workspace given as your working directory.',

@@ -10,7 +10,7 @@ import { loadOrCreateOperatorToken, prepareHome } from './home.ts';
 import { acquireHomeLock } from './lock.ts';
 import { createLogger } from './logger.ts';
 import { createServices, type Services } from './services.ts';
-import { DEFAULT_SWEEP_INTERVAL_SECONDS, startTaskLoop, type TaskLoop } from './task-loop.ts';
+import { startTaskLoop, type TaskLoop } from './task-loop.ts';
 
 export interface RunningDaemon {
   url: string;
@@ -29,8 +29,6 @@ export interface StartOptions {
   /** How long shutdown waits for requests in flight before cutting their connections. */
   shutdownGraceMs?: number;
 }
-
-export const DEFAULT_REAPER_INTERVAL_SECONDS = 5;
 
 /** Well inside the 15 s that `agh daemon stop` waits for the process to exit. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
@@ -74,7 +72,7 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
       dispatcher: services.dispatcher,
       sessions: services.sessions,
       logger,
-      intervalSeconds: config.file.tasks?.sweep_interval_seconds ?? DEFAULT_SWEEP_INTERVAL_SECONDS,
+      intervalMs: services.settings.scheduler.sweepIntervalMs,
     });
     app = await buildApp({ services, operatorToken: token, dialect: store.dialect, clock, logger });
     await listen(app, config);
@@ -93,7 +91,7 @@ export async function startDaemon(config: DaemonConfig, options: StartOptions = 
   apiUrl = url;
   const openedServices = services;
   // The spawn reaper: children past their TTL or left by their parent are stopped.
-  const reaperMs = (config.file.sessions?.reaper_interval_seconds ?? DEFAULT_REAPER_INTERVAL_SECONDS) * 1000;
+  const reaperMs = openedServices.settings.sessions.reaperIntervalMs;
   const reaper = setInterval(() => {
     openedServices.spawn.reap().catch((err: unknown) => logger.error({ err }, 'spawn reaper pass failed'));
   }, reaperMs);

@@ -1,9 +1,9 @@
 // Wires stores into services. Routes, the CLI and background loops all use these same services.
 import type { Logger } from 'pino';
-import { AgentCatalog, GENERAL_AGENT_NAME } from '../agents/catalog.ts';
+import { AgentCatalog } from '../agents/catalog.ts';
 import { ProviderCatalog } from '../agents/providers.ts';
 import type { Clock } from '../lib/clock.ts';
-import { DEFAULT_SPAWN_BUDGET, SessionManager, SessionStore } from '../sessions/index.ts';
+import { SessionManager, SessionStore } from '../sessions/index.ts';
 import type { Store } from '../store/db.ts';
 import { WorkspaceService, WorkspaceStore } from '../workspaces/index.ts';
 import { AgentSelfService } from '../sessions/agent-api.ts';
@@ -23,6 +23,7 @@ import { RunOperations } from '../tasks/run-ops.ts';
 import { SchedulerService } from '../tasks/scheduler.ts';
 import { TaskService } from '../tasks/service.ts';
 import type { FileConfig } from '../settings/config-file.ts';
+import { resolveSettings } from '../settings/settings.ts';
 import type { Services } from '../operations/services.ts';
 
 export type { Services };
@@ -39,13 +40,12 @@ export interface ServiceDeps {
   owner?: string;
 }
 
-export const DEFAULT_START_TIMEOUT_SECONDS = 120;
-export const DEFAULT_STOP_GRACE_SECONDS = 5;
-
 export async function createServices(deps: ServiceDeps): Promise<Services> {
   // One bus over the one event log for the whole daemon: tasks, sessions and whatever comes next.
   const bus = await openEventBus(deps.store);
   const file = deps.file ?? {};
+  // Every default and every setting of config.toml, resolved once.
+  const settings = resolveSettings(file);
   const providers = new ProviderCatalog(file.providers, file.defaults?.provider);
   const agents = new AgentCatalog({ home: deps.home, providers });
   const workspaces = new WorkspaceService({
@@ -66,18 +66,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     runners: defaultRunners(),
     bus,
     ...(deps.owner !== undefined ? { owner: deps.owner } : {}),
-    settings: {
-      defaultAgent: file.defaults?.agent ?? GENERAL_AGENT_NAME,
-      startTimeoutMs: (file.sessions?.start_timeout_seconds ?? DEFAULT_START_TIMEOUT_SECONDS) * 1000,
-      stopGraceMs: (file.sessions?.stop_grace_seconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000,
-      rootBudget: {
-        max_children: file.sessions?.spawn_max_children ?? DEFAULT_SPAWN_BUDGET.max_children,
-        max_depth: file.sessions?.spawn_max_depth ?? DEFAULT_SPAWN_BUDGET.max_depth,
-        ttl_seconds: 0,
-        max_active_per_workspace:
-          file.sessions?.spawn_max_active_per_workspace ?? DEFAULT_SPAWN_BUDGET.max_active_per_workspace ?? 0,
-      },
-    },
+    settings: settings.sessions,
   });
   workspaces.attachSessions(sessions);
   const spawn = new SpawnService({ sessions, store: sessions.store, clock: deps.clock });
@@ -95,25 +84,16 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const lifecycle = new TaskLifecycle(kernel);
   const taskReader = new TaskReader(kernel);
   const leases = new LeaseService(kernel);
-  const scheduler = new SchedulerService(
-    kernel,
-    {
-      ...(file.tasks?.starvation_after_seconds && {
-        starvationAfterMs: file.tasks.starvation_after_seconds * 1000,
-      }),
-      ...(file.tasks?.starvation_cycles && { starvationCycles: file.tasks.starvation_cycles }),
-    },
-    () => {
-      leases.wakeWaiters();
-      dispatcher.poke();
-    },
-  );
+  const scheduler = new SchedulerService(kernel, settings.scheduler, () => {
+    leases.wakeWaiters();
+    dispatcher.poke();
+  });
   const runs = new RunOperations(kernel, lifecycle, sessions.store);
   const inspector = new Inspector(kernel, taskReader, {
     get: (id) => sessions.store.get(id),
     countActive: (workspaceId) => sessions.store.countLive(workspaceId ? { workspace_id: workspaceId } : {}),
   });
-  const stopGraceMs = (file.sessions?.stop_grace_seconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000;
+  const stopGraceMs = settings.sessions.stopGraceMs;
   const control = {
     graceMs: stopGraceMs,
     isLive: (id: string) => sessions.isLiveHere(id),
@@ -124,7 +104,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     },
   };
   lifecycle.attachSessions(control);
-  const dispatch = file.dispatcher ?? {};
   const dispatcher = new Dispatcher({
     kernel,
     sessions,
@@ -132,15 +111,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     runs,
     workspaces,
     logger: deps.logger,
-    settings: {
-      ...(dispatch.enabled !== undefined && { enabled: dispatch.enabled }),
-      ...(dispatch.max_sessions !== undefined && { maxSessions: dispatch.max_sessions }),
-      ...(dispatch.max_sessions_per_workspace !== undefined && {
-        maxSessionsPerWorkspace: dispatch.max_sessions_per_workspace,
-      }),
-      ...(dispatch.idle_stop_seconds !== undefined && { idleStopMs: dispatch.idle_stop_seconds * 1000 }),
-      ...(dispatch.lease_seconds !== undefined && { leaseSeconds: dispatch.lease_seconds }),
-    },
+    settings: settings.dispatcher,
   });
   runs.attach(control, dispatcher);
   sessions.onStopped(async (sessionId) => {
@@ -163,6 +134,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     });
   });
   return {
+    settings,
     events: bus,
     workspaces,
     sessions,

@@ -6,7 +6,6 @@ import type { SessionManager } from '../sessions/index.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { SchedulerService } from '../tasks/scheduler.ts';
 
-export const DEFAULT_SWEEP_INTERVAL_SECONDS = 15;
 const SWEEP_BATCH = 100;
 
 export interface TaskLoop {
@@ -18,7 +17,7 @@ export async function startTaskLoop(deps: {
   dispatcher: Dispatcher;
   sessions: SessionManager;
   logger: Logger;
-  intervalSeconds: number;
+  intervalMs: number;
 }): Promise<TaskLoop> {
   const { scheduler, sessions, logger } = deps;
   await scheduler.recoverAtBoot({
@@ -39,7 +38,7 @@ export async function startTaskLoop(deps: {
       }
     })();
   };
-  const timer = setInterval(tick, deps.intervalSeconds * 1000);
+  const timer = setInterval(tick, deps.intervalMs);
   timer.unref();
   // Work left queued by the last run of the daemon gets sessions at once.
   deps.dispatcher.poke();

@@ -14,27 +14,9 @@ import type { RunRecord, TaskRecord } from '../tasks/records.ts';
 import type { Outcome } from '../tasks/run-finish.ts';
 import type { RunOperations, RunSessionStarter } from '../tasks/run-ops.ts';
 import { taskPrompt } from './prompt.ts';
+import type { DispatcherSettings } from '../settings/settings.ts';
 
-export interface DispatcherSettings {
-  enabled: boolean;
-  /** Sessions the dispatcher may run at once, over all workspaces. */
-  maxSessions: number;
-  maxSessionsPerWorkspace: number;
-  /** A dispatcher session with nothing to do for this long is stopped. */
-  idleStopMs: number;
-  leaseSeconds: number;
-  /** After a session of (workspace, agent) fails to start, wait this long before trying again. */
-  retryAfterMs: number;
-}
-
-export const DEFAULT_DISPATCHER_SETTINGS: DispatcherSettings = {
-  enabled: true,
-  maxSessions: 4,
-  maxSessionsPerWorkspace: 2,
-  idleStopMs: 300_000,
-  leaseSeconds: 300,
-  retryAfterMs: 60_000,
-};
+export type { DispatcherSettings };
 
 /** Where the dispatcher learns a workspace's default agent. */
 export interface WorkspaceDefaults {
@@ -79,7 +61,7 @@ export class Dispatcher implements RunSessionStarter {
     runs: RunOperations;
     workspaces: WorkspaceDefaults;
     logger: Logger;
-    settings?: Partial<DispatcherSettings>;
+    settings: DispatcherSettings;
   }) {
     this.#kernel = deps.kernel;
     this.#sessions = deps.sessions;
@@ -88,7 +70,7 @@ export class Dispatcher implements RunSessionStarter {
     this.#workspaces = deps.workspaces;
     this.#clock = deps.kernel.clock;
     this.#logger = deps.logger;
-    this.#settings = { ...DEFAULT_DISPATCHER_SETTINGS, ...deps.settings };
+    this.#settings = deps.settings;
     this.#unsubscribe = deps.kernel.bus.subscribe((event) => {
       if (WORK_MAY_BE_CLAIMABLE.has(event.type)) this.poke();
     });

@@ -1,5 +1,6 @@
 // The services every transport reaches: built once by the daemon's composition root, handed to the
 // HTTP routes (and next the MCP tools and the console) so that no adapter constructs or wires one.
+import type { Settings } from '../settings/settings.ts';
 import type { EventBus } from '../store/event-bus.ts';
 import type { WorkspaceService } from '../workspaces/index.ts';
 import type { SessionManager } from '../sessions/index.ts';
@@ -18,6 +19,8 @@ import type { Inspector } from '../tasks/inspect.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 
 export interface Services {
+  /** Every default and config.toml setting, resolved once. */
+  settings: Settings;
   /** The daemon's bus over the one event log. */
   events: EventBus;
   workspaces: WorkspaceService;

@@ -1,4 +1,4 @@
-export { DEFAULT_SPAWN_BUDGET, SessionManager, type SessionSettings, type TurnStarted } from './manager.ts';
+export { SessionManager, type SessionSettings, type TurnStarted } from './manager.ts';
 export { SessionStore } from './store.ts';
 export type { CreateSessionInput } from './plan.ts';
 export type { Session } from './view.ts';

@@ -26,7 +26,10 @@ import {
   type TurnResult,
 } from './runner.ts';
 import type { WorkspaceService, WorkspaceSessions } from '../workspaces/index.ts';
+import type { SessionSettings } from '../settings/settings.ts';
 import type { EventBus } from '../store/event-bus.ts';
+
+export type { SessionSettings };
 import type { LogEvent } from '../store/event-log.ts';
 import { SessionEventLog } from './events.ts';
 import { lifecycleEvent, stopEvent } from './lifecycle-events.ts';
@@ -38,20 +41,9 @@ import {
   type SessionLineage,
   type SessionRecord,
   type SessionType,
-  type SpawnBudget,
   type StopReason,
 } from './types.ts';
 import { type Session, toSessionView } from './view.ts';
-
-export interface SessionSettings {
-  defaultAgent: string;
-  /** initialize + session/new must finish within this. */
-  startTimeoutMs: number;
-  /** SIGTERM gets this long before SIGKILL. */
-  stopGraceMs: number;
-  /** What a root session may spawn (children inherit it). */
-  rootBudget: SpawnBudget;
-}
 
 export interface SessionManagerDeps {
   store: SessionStore;
@@ -124,13 +116,6 @@ function delay(ms: number): Promise<void> {
 }
 
 /** The spawn budget of a root session; children inherit their parent's. */
-export const DEFAULT_SPAWN_BUDGET: SpawnBudget = {
-  max_children: 5,
-  max_depth: 1,
-  ttl_seconds: 0,
-  max_active_per_workspace: 0,
-};
-
 export class SessionManager implements WorkspaceSessions {
   readonly #deps: SessionManagerDeps;
   readonly #store: SessionStore;

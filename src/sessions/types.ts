@@ -1,4 +1,5 @@
 import type { PermissionMode } from '../agents/definition.ts';
+import type { SpawnBudget } from '../settings/settings.ts';
 // The session model: one supervised agent process in a workspace.
 import { FAILURE_KINDS, SESSION_STATES, SESSION_TYPES, STOP_REASONS } from '../contract/vocabulary.ts';
 
@@ -25,12 +26,7 @@ export const PERMISSION_CATEGORIES = [
 export type PermissionCategory = (typeof PERMISSION_CATEGORIES)[number];
 export type PermissionPolicy = Record<PermissionCategory, string[]>;
 
-export interface SpawnBudget {
-  max_children: number;
-  max_depth: number;
-  ttl_seconds: number;
-  max_active_per_workspace?: number;
-}
+export type { SpawnBudget } from '../settings/settings.ts';
 
 export interface SessionLineage {
   parent_session_id?: string;

@@ -7,18 +7,9 @@ import type { RunRecord } from './records.ts';
 import { tryTransition } from './run-machine.ts';
 import { type Actor, isActiveRun, LIMITS } from './types.ts';
 import type { Unit } from './unit.ts';
+import type { SchedulerSettings } from '../settings/settings.ts';
 
-export interface SchedulerSettings {
-  /** A queued run starts to count as starved after this long. */
-  starvationAfterMs: number;
-  /** Sweep cycles a starved run may wait before it needs attention. */
-  starvationCycles: number;
-}
-
-export const DEFAULT_SCHEDULER_SETTINGS: SchedulerSettings = {
-  starvationAfterMs: 120_000,
-  starvationCycles: 10,
-};
+export type { SchedulerSettings };
 
 /** What recovery needs to know about a run's session. */
 export interface SessionLiveness {
@@ -49,13 +40,9 @@ export class SchedulerService {
   readonly #settings: SchedulerSettings;
   readonly #onResume: () => void;
 
-  constructor(
-    kernel: TaskKernel,
-    settings: Partial<SchedulerSettings> = {},
-    onResume: () => void = () => {},
-  ) {
+  constructor(kernel: TaskKernel, settings: SchedulerSettings, onResume: () => void = () => {}) {
     this.#kernel = kernel;
-    this.#settings = { ...DEFAULT_SCHEDULER_SETTINGS, ...settings };
+    this.#settings = settings;
     this.#onResume = onResume;
   }
 
