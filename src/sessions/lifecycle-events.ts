@@ -48,3 +48,30 @@ export function stopEvent(
     ? lifecycleEvent(record, 'session.failed', { ...base, ...detail, failure }, at)
     : lifecycleEvent(record, 'session.stopped', { ...base, ...detail, ...extra }, at);
 }
+
+export function createdEvent(record: SessionRecord, at: string): NewLogEvent {
+  return lifecycleEvent(
+    record,
+    'session.created',
+    {
+      workspace_id: record.workspace_id,
+      agent: record.agent_name,
+      runner: record.runner,
+      type: record.type,
+      owner: record.owner,
+      ...(record.lineage.parent_session_id !== undefined && {
+        parent_session_id: record.lineage.parent_session_id,
+      }),
+    },
+    at,
+  );
+}
+
+export function startedEvent(record: SessionRecord, pid: number | undefined, at: string): NewLogEvent {
+  return lifecycleEvent(
+    record,
+    'session.started',
+    { workspace_id: record.workspace_id, agent: record.agent_name, ...(pid !== undefined && { pid }) },
+    at,
+  );
+}

@@ -2,16 +2,8 @@
 // keeps the durable record of what ran. Knows nothing of HTTP.
 import { realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import type { McpServer } from '@agentclientprotocol/sdk';
 import type { Logger } from 'pino';
 import type { AgentCatalog } from '../agents/catalog.ts';
-import {
-  DEFAULT_PERMISSION_MODE,
-  type McpServerConfig,
-  type PermissionMode,
-  stricterMode,
-} from '../agents/definition.ts';
 import type { ProviderCatalog } from '../agents/providers.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
@@ -32,17 +24,14 @@ import type { EventBus } from '../store/event-bus.ts';
 export type { SessionSettings };
 import type { LogEvent } from '../store/event-log.ts';
 import { SessionEventLog } from './events.ts';
-import { lifecycleEvent, stopEvent } from './lifecycle-events.ts';
+import { runnerRequest } from './launch.ts';
+import { createdEvent, startedEvent, stopEvent } from './lifecycle-events.ts';
+import { newSessionRecord, type StartOptions } from './new-session.ts';
+
+export type { StartOptions };
 import { type CreateSessionInput, planSession, type SessionPlan } from './plan.ts';
 import type { SessionStore } from './store.ts';
-import {
-  EMPTY_POLICY,
-  type FailureKind,
-  type SessionLineage,
-  type SessionRecord,
-  type SessionType,
-  type StopReason,
-} from './types.ts';
+import type { FailureKind, SessionRecord, StopReason } from './types.ts';
 import { type Session, toSessionView } from './view.ts';
 
 export interface SessionManagerDeps {
@@ -64,15 +53,6 @@ export interface SessionManagerDeps {
   baseEnv?: NodeJS.ProcessEnv;
   /** Identifies this daemon among several sharing one database. */
   owner?: string;
-}
-
-export interface StartOptions {
-  type?: SessionType;
-  /** A spawned child's mode is clamped to its parent's. */
-  maxPermissionMode?: PermissionMode;
-  lineage?: Omit<SessionLineage, 'root_session_id'> & { root_session_id?: string };
-  promptOverlay?: string;
-  channel?: string;
 }
 
 interface Turn {
@@ -162,72 +142,17 @@ export class SessionManager implements WorkspaceSessions {
 
   /** Spawn goes through here after its own checks; `plan` is already resolved. */
   async start(plan: SessionPlan, name: string | undefined, options: StartOptions = {}): Promise<Session> {
-    const ownMode =
-      (plan.agent.definition.permissions as PermissionMode | undefined) ?? DEFAULT_PERMISSION_MODE;
-    const permissionMode = options.maxPermissionMode
-      ? stricterMode(ownMode, options.maxPermissionMode)
-      : ownMode;
-    if (options.maxPermissionMode && plan.runner === 'process' && permissionMode !== 'approve_all') {
-      // A process agent asks nobody for permission, so it cannot be held to a narrower mode.
-      throw new AppError(
-        'spawn_permission_denied',
-        `spawn permission denied: agent ${plan.agent.definition.name} runs as a plain process, which cannot be held to the "${permissionMode}" permission mode its parent imposes`,
-      );
-    }
     const now = this.#now();
     const id = newSessionId();
     const token = newSessionToken();
-    const lineage: SessionLineage = {
-      root_session_id: options.lineage?.root_session_id ?? id,
-      spawn_depth: options.lineage?.spawn_depth ?? 0,
-      ttl_expires_at: options.lineage?.ttl_expires_at ?? null,
-      auto_stop_on_parent: options.lineage?.auto_stop_on_parent ?? false,
-      spawn_budget: options.lineage?.spawn_budget ?? { ...this.#deps.settings.rootBudget },
-      permission_policy: options.lineage?.permission_policy ?? rootPolicy(plan, options.channel),
-    };
-    if (options.lineage?.parent_session_id !== undefined)
-      lineage.parent_session_id = options.lineage.parent_session_id;
-    if (options.lineage?.spawn_role !== undefined) lineage.spawn_role = options.lineage.spawn_role;
-    const record: SessionRecord = {
+    const record = newSessionRecord(plan, name, options, {
       id,
-      workspace_id: plan.workspace.id,
-      workspace_path: plan.workspace.root_dir,
-      agent_name: plan.agent.definition.name,
-      type: options.type ?? 'user',
-      runner: plan.runner,
-      provider: plan.provider.name,
-      command: plan.argv,
-      state: 'starting',
+      tokenHash: sha256Hex(token),
+      now,
       owner: this.owner,
-      token_hash: sha256Hex(token),
-      permission_mode: permissionMode,
-      lineage,
-      created_at: now,
-      updated_at: now,
-    };
-    if (name !== undefined) record.name = name;
-    if (plan.model !== undefined) record.model = plan.model;
-    if (options.channel !== undefined) record.channel = options.channel;
-    if (options.promptOverlay !== undefined) record.prompt_overlay = options.promptOverlay;
-    this.#published(
-      await this.#store.insert(record, [
-        lifecycleEvent(
-          record,
-          'session.created',
-          {
-            workspace_id: record.workspace_id,
-            agent: record.agent_name,
-            runner: record.runner,
-            type: record.type,
-            owner: record.owner,
-            ...(record.lineage.parent_session_id !== undefined && {
-              parent_session_id: record.lineage.parent_session_id,
-            }),
-          },
-          now,
-        ),
-      ]),
-    );
+      rootBudget: this.#deps.settings.rootBudget,
+    });
+    this.#published(await this.#store.insert(record, [createdEvent(record, now)]));
 
     const live: LiveSession = {
       record,
@@ -288,18 +213,7 @@ export class SessionManager implements WorkspaceSessions {
       ...(started.acp_caps !== undefined ? { acp_caps: started.acp_caps } : {}),
     };
     this.#published(
-      await this.#store.update(id, patch, [
-        lifecycleEvent(
-          record,
-          'session.started',
-          {
-            workspace_id: record.workspace_id,
-            agent: record.agent_name,
-            ...(live.runner.pid !== undefined && { pid: live.runner.pid }),
-          },
-          patch.updated_at,
-        ),
-      ]),
+      await this.#store.update(id, patch, [startedEvent(record, live.runner.pid, patch.updated_at)]),
     );
     Object.assign(live.record, patch);
     await this.events.append(id, 'state', { state: 'active', pid: live.runner.pid ?? null });
@@ -628,52 +542,22 @@ export class SessionManager implements WorkspaceSessions {
   }
 
   #makeRunner(record: SessionRecord, plan: SessionPlan, token: string): Runner {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.#deps.baseEnv ?? process.env)) {
-      // The operator's token and database URL must never reach an agent.
-      if (v !== undefined && !k.startsWith('AGH_')) env[k] = v;
-    }
-    Object.assign(env, {
-      AGH_SESSION_ID: record.id,
-      AGH_SESSION_TOKEN: token,
-      AGH_AGENT: record.agent_name,
-      AGH_AGENT_NAME: record.agent_name,
-      AGH_WORKSPACE_ID: record.workspace_id,
-      AGH_API_URL: this.#deps.apiUrl(),
-    });
-    const launch = {
-      command: plan.argv,
-      cwd: plan.workspace.root_dir,
-      env,
-      logDir: join(this.#deps.home, 'sessions', record.id),
-      graceMs: this.#deps.settings.stopGraceMs,
-    };
-    if (plan.runner === 'process') return this.#deps.runners.create({ kind: 'process', launch });
-    const policy = record.lineage.permission_policy;
-    const spawned = record.lineage.parent_session_id !== undefined;
-    const servers = (plan.agent.definition.mcp_servers ?? []).filter(
-      (s) => !spawned || policy.mcp_servers.includes(s.name),
-    );
-    return this.#deps.runners.create({
-      kind: 'acp',
-      launch,
-      acp: {
-        additionalDirectories: [...plan.workspace.add_dirs],
-        mcpServers: servers.map(toAcpServer),
-        permissionMode: record.permission_mode,
-        deniedDirs: [this.#deps.home, this.#realHome].filter((d): d is string => d !== undefined),
-        fileRoots: spawned ? policy.workspace_paths : [plan.workspace.root_dir, ...plan.workspace.add_dirs],
-        startTimeoutMs: this.#deps.settings.startTimeoutMs,
-        onEvent: (event) => {
-          const turn = this.#live.get(record.id)?.turn;
-          if (turn) {
-            turn.lastActivityAt = this.#clock.now();
-            turn.lastKind = event.type;
-          }
-          void this.events.append(record.id, event.type, event.data);
-        },
+    const request = runnerRequest(record, plan, token, {
+      apiUrl: this.#deps.apiUrl(),
+      home: this.#deps.home,
+      realHome: this.#realHome,
+      baseEnv: this.#deps.baseEnv ?? process.env,
+      settings: this.#deps.settings,
+      onEvent: (event) => {
+        const turn = this.#live.get(record.id)?.turn;
+        if (turn) {
+          turn.lastActivityAt = this.#clock.now();
+          turn.lastKind = event.type;
+        }
+        void this.events.append(record.id, event.type, event.data);
       },
     });
+    return this.#deps.runners.create(request);
   }
 
   /** Hands committed lifecycle events to the daemon's live listeners. */
@@ -707,31 +591,8 @@ export class SessionManager implements WorkspaceSessions {
   }
 }
 
-/** A root session may hand its children what its own definition and workspace give it. */
-function rootPolicy(plan: SessionPlan, channel: string | undefined) {
-  return {
-    ...EMPTY_POLICY,
-    tools: [...(plan.agent.definition.tools ?? [])],
-    mcp_servers: (plan.agent.definition.mcp_servers ?? []).map((s) => s.name),
-    workspace_paths: [plan.workspace.root_dir, ...plan.workspace.add_dirs],
-    network_channels: channel !== undefined ? [channel] : [],
-  };
-}
-
 /** The agent's instructions travel with its first turn: ACP has no system prompt of its own. */
 function withInstructions(prompt: string, overlay: string | undefined, text: string): string {
   const instructions = overlay ? `${prompt}\n\n${overlay}` : prompt;
   return `${instructions}\n\n---\n\n${text}`;
-}
-
-function toAcpServer(s: McpServerConfig): McpServer {
-  if (s.transport === 'http' || s.transport === 'sse') {
-    return { type: s.transport, name: s.name, url: s.url ?? '', headers: [] };
-  }
-  return {
-    name: s.name,
-    command: s.command ?? '',
-    args: s.args ?? [],
-    env: Object.entries(s.env ?? {}).map(([name, value]) => ({ name, value })),
-  };
 }
