@@ -15,6 +15,7 @@ const { registerWorkspaceCommands } = await import('./workspace.ts');
 const { registerSessionCommands } = await import('./session.ts');
 const { registerTaskCommands } = await import('./task.ts');
 const { registerSchedulerCommands } = await import('./scheduler.ts');
+const { registerRunCommands } = await import('./run.ts');
 
 /** The agh program with every command, not yet parsed (tests walk its command tree). */
 export function buildProgram(): CommandType {
@@ -33,6 +34,7 @@ export function buildProgram(): CommandType {
   registerSessionCommands(program);
   registerTaskCommands(program);
   registerSchedulerCommands(program);
+  registerRunCommands(program);
   return program;
 }
 
