@@ -77,7 +77,7 @@ export function formatOwner(owner: OwnerRef | null | undefined): string | undefi
   return owner ? `${owner.kind}:${owner.ref}` : undefined;
 }
 
-function statusWithPause(t: { status: string; paused?: boolean; effective_paused?: boolean }): string {
+export function statusWithPause(t: { status: string; paused?: boolean; effective_paused?: boolean }): string {
   if (t.paused) return `${t.status} (paused)`;
   return t.effective_paused ? `${t.status} (held by a paused ancestor)` : t.status;
 }
