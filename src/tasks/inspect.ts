@@ -113,7 +113,7 @@ export class Inspector {
           code: 'task_run_stranded',
           title: 'No session can take the run',
           message: 'queued for 5 minutes or more with no active session in its scope',
-          suggested_command: 'agh session start',
+          suggested_command: 'agh session new',
         });
       }
     }
