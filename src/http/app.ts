@@ -170,7 +170,6 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     runs: options.services.runs,
     reader: options.services.taskReader,
     inspector: options.services.inspector,
-    sessions: options.services.sessions.store,
   });
   registerOperations(app, OPERATIONS, options.services);
   // Long polls would otherwise hold shutdown up; they answer "nothing to claim" instead.

@@ -5,8 +5,8 @@ import { toEnvelope } from '../../lib/errors.ts';
 import type { Inspector } from '../../tasks/inspect.ts';
 import { operator } from '../../tasks/kernel.ts';
 import type { TaskReader } from '../../tasks/reader.ts';
-import type { RunOperations, SessionDirectory } from '../../tasks/run-ops.ts';
-import { runActivity, runView, summaryView } from '../../tasks/views.ts';
+import type { RunOperations } from '../../tasks/run-ops.ts';
+import { runView } from '../../tasks/views.ts';
 import type { ZodApp } from '../app.ts';
 import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import {
@@ -37,7 +37,6 @@ export interface RunRouteDeps {
   runs: RunOperations;
   reader: TaskReader;
   inspector: Inspector;
-  sessions: SessionDirectory;
 }
 
 export function runRoutes(app: ZodApp, deps: RunRouteDeps): void {
@@ -58,44 +57,7 @@ export function runRoutes(app: ZodApp, deps: RunRouteDeps): void {
         response: { 200: z.object({ run: TaskRunDetailSchema }), ...ERRORS },
       },
     },
-    async (request) => {
-      const run = await deps.reader.run(request.params.id);
-      const task = await deps.reader.task(run.task_id);
-      const session = run.session_id ? await deps.sessions.get(run.session_id) : undefined;
-      const lastEvent = (await deps.reader.timeline(task.id, 0, 0))
-        .filter((e) => e.run?.id === run.id)
-        .at(-1);
-      return {
-        run: {
-          run: runView(run),
-          task: summaryView(task),
-          ...(session && {
-            session: {
-              session_id: session.id,
-              ...(session.name && { name: session.name }),
-              agent_name: session.agent_name,
-              workspace_id: session.workspace_id,
-              ...(session.channel && { channel: session.channel }),
-              state: session.state,
-              created_at: session.created_at,
-              updated_at: session.updated_at,
-            },
-          }),
-          // Token and cost totals need provider usage reports, which agents do not send yet: null.
-          summary: {
-            input_tokens: null,
-            output_tokens: null,
-            total_tokens: null,
-            turn_count: null,
-            tool_call_count: null,
-            total_cost: null,
-            cost_currency: null,
-            ...(lastEvent && { last_event_type: lastEvent.event_type }),
-            last_activity_at: [runActivity(run), session?.last_activity_at ?? ''].sort().at(-1)!,
-          },
-        },
-      };
-    },
+    async (request) => ({ run: await deps.reader.runDetail(request.params.id) }),
   );
 
   const simple = <B extends z.ZodType>(
