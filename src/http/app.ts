@@ -28,7 +28,6 @@ import { runRoutes } from './routes/runs.ts';
 import { taskStreamRoute } from './routes/task-stream.ts';
 import { statusRoutes } from './routes/status.ts';
 import { taskRoutes } from './routes/tasks.ts';
-import { workspaceRoutes } from './routes/workspaces.ts';
 
 export type ZodApp = FastifyInstance<
   Server,
@@ -157,7 +156,6 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     clock: options.clock,
     startedAt: options.startedAt ?? options.clock.now(),
   });
-  workspaceRoutes(app, options.services.workspaces);
   sessionRoutes(app, options.services.sessions, options.services.workspaces);
   taskRoutes(app, {
     tasks: options.services.tasks,

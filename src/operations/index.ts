@@ -4,8 +4,10 @@ import { agentOperations } from './agent.ts';
 import { agentTaskOperations } from './agent-tasks.ts';
 import type { Operation } from './operation.ts';
 import { schedulerOperations } from './scheduler.ts';
+import { workspaceOperations } from './workspaces.ts';
 
 export const OPERATIONS: readonly Operation[] = [
+  ...workspaceOperations,
   ...agentOperations,
   ...agentTaskOperations,
   ...schedulerOperations,
