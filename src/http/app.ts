@@ -23,7 +23,7 @@ import { registerOperations } from './operations.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
-import { sessionRoutes } from './routes/sessions.ts';
+import { sessionStreamRoute } from './routes/session-stream.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskStreamRoute } from './routes/task-stream.ts';
 import { statusRoutes } from './routes/status.ts';
@@ -156,7 +156,6 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     clock: options.clock,
     startedAt: options.startedAt ?? options.clock.now(),
   });
-  sessionRoutes(app, options.services.sessions, options.services.workspaces);
   taskRoutes(app, {
     tasks: options.services.tasks,
     lifecycle: options.services.lifecycle,
@@ -170,6 +169,8 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     inspector: options.services.inspector,
   });
   registerOperations(app, OPERATIONS, options.services);
+  // Streams are inherently HTTP, so they are routes rather than operations.
+  sessionStreamRoute(app, options.services.sessions);
   // Long polls would otherwise hold shutdown up; they answer "nothing to claim" instead.
   app.addHook('preClose', async () => options.services.leases.close());
   notImplementedRoutes(app, implemented);

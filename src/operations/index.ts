@@ -4,10 +4,12 @@ import { agentOperations } from './agent.ts';
 import { agentTaskOperations } from './agent-tasks.ts';
 import type { Operation } from './operation.ts';
 import { schedulerOperations } from './scheduler.ts';
+import { sessionOperations } from './sessions.ts';
 import { workspaceOperations } from './workspaces.ts';
 
 export const OPERATIONS: readonly Operation[] = [
   ...workspaceOperations,
+  ...sessionOperations,
   ...agentOperations,
   ...agentTaskOperations,
   ...schedulerOperations,
