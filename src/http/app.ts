@@ -27,7 +27,6 @@ import { sessionStreamRoute } from './routes/session-stream.ts';
 import { runRoutes } from './routes/runs.ts';
 import { taskStreamRoute } from './routes/task-stream.ts';
 import { statusRoutes } from './routes/status.ts';
-import { taskRoutes } from './routes/tasks.ts';
 
 export type ZodApp = FastifyInstance<
   Server,
@@ -156,13 +155,6 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     clock: options.clock,
     startedAt: options.startedAt ?? options.clock.now(),
   });
-  taskRoutes(app, {
-    tasks: options.services.tasks,
-    lifecycle: options.services.lifecycle,
-    reader: options.services.taskReader,
-    workspaces: options.services.workspaces,
-  });
-  taskStreamRoute(app, { kernel: options.services.kernel, reader: options.services.taskReader });
   runRoutes(app, {
     runs: options.services.runs,
     reader: options.services.taskReader,
@@ -171,6 +163,7 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   registerOperations(app, OPERATIONS, options.services);
   // Streams are inherently HTTP, so they are routes rather than operations.
   sessionStreamRoute(app, options.services.sessions);
+  taskStreamRoute(app, { kernel: options.services.kernel, reader: options.services.taskReader });
   // Long polls would otherwise hold shutdown up; they answer "nothing to claim" instead.
   app.addHook('preClose', async () => options.services.leases.close());
   notImplementedRoutes(app, implemented);

@@ -1,5 +1,5 @@
 // Run routes: /api/task-runs/{id}/* (contract tag TaskRuns: detail and the manual path) and
-// /api/runs/* (tag Runs: operator overrides and inspection), plus task inspection.
+// /api/runs/* (tag Runs: operator overrides and inspection).
 import { z } from 'zod';
 import { toEnvelope } from '../../lib/errors.ts';
 import type { Inspector } from '../../tasks/inspect.ts';
@@ -20,12 +20,11 @@ import {
   MetadataRequestSchema,
   ReasonOptionalActionRequestSchema,
   ReasonRequiredActionRequestSchema,
-  TaskIdParamsSchema,
   TaskRunDetailSchema,
   TaskRunIdParamsSchema,
   TaskRunSchema,
 } from '../../contract/tasks.ts';
-import { TASK_ROUTE_CONFIG } from './tasks.ts';
+import type { ValidationRouteConfig } from '../error-handler.ts';
 
 const E = ErrorResponseSchema;
 const ERRORS = { 404: E, 409: E, 422: E, 503: E, ...COMMON_ERRORS } as const;
@@ -41,7 +40,7 @@ export interface RunRouteDeps {
 
 export function runRoutes(app: ZodApp, deps: RunRouteDeps): void {
   const { runs } = deps;
-  const config = TASK_ROUTE_CONFIG;
+  const config: ValidationRouteConfig = { validationCode: 'task_invalid' };
   const taskRuns = ['TaskRuns'];
   const overrides = ['Runs'];
 
@@ -248,20 +247,5 @@ export function runRoutes(app: ZodApp, deps: RunRouteDeps): void {
       },
     },
     async (request) => ({ inspect: await deps.inspector.run(request.params.id) }),
-  );
-
-  app.get(
-    '/api/tasks/:id/inspect',
-    {
-      config,
-      schema: {
-        operationId: 'inspectTask',
-        tags: ['Tasks'],
-        summary: 'Troubleshooting snapshot of a task and its current run',
-        params: TaskIdParamsSchema,
-        response: { 200: InspectEnvelope, ...ERRORS },
-      },
-    },
-    async (request) => ({ inspect: await deps.inspector.task(request.params.id) }),
   );
 }
