@@ -24,7 +24,6 @@ import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
 import { sessionStreamRoute } from './routes/session-stream.ts';
-import { runRoutes } from './routes/runs.ts';
 import { taskStreamRoute } from './routes/task-stream.ts';
 import { statusRoutes } from './routes/status.ts';
 
@@ -154,11 +153,6 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     dialect: options.dialect,
     clock: options.clock,
     startedAt: options.startedAt ?? options.clock.now(),
-  });
-  runRoutes(app, {
-    runs: options.services.runs,
-    reader: options.services.taskReader,
-    inspector: options.services.inspector,
   });
   registerOperations(app, OPERATIONS, options.services);
   // Streams are inherently HTTP, so they are routes rather than operations.

@@ -75,6 +75,7 @@ async function handle(
         return actorOf(principal, action);
       },
       signal: gone.signal,
+      requestId: String(request.id),
       services,
     });
     if (out instanceof Reply) return reply.status(out.status).send(out.body);

@@ -3,6 +3,7 @@
 import { agentOperations } from './agent.ts';
 import { agentTaskOperations } from './agent-tasks.ts';
 import type { Operation } from './operation.ts';
+import { runOperations } from './runs.ts';
 import { schedulerOperations } from './scheduler.ts';
 import { sessionOperations } from './sessions.ts';
 import { taskLifecycleOperations } from './task-lifecycle.ts';
@@ -14,6 +15,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...sessionOperations,
   ...taskOperations,
   ...taskLifecycleOperations,
+  ...runOperations,
   ...agentOperations,
   ...agentTaskOperations,
   ...schedulerOperations,
