@@ -162,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
   app.addHook('preClose', async () => options.services.leases.close());
   notImplementedRoutes(app, implemented);
 
+  // The API description of this HTTP server itself: an HTTP route, not an operation.
   app.get('/openapi.json', { config: { caller: 'public' }, schema: { hide: true } as object }, async () =>
     app.swagger(),
   );
