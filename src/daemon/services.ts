@@ -82,7 +82,7 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const kernel = new TaskKernel({ store: deps.store, clock: deps.clock, logger: deps.logger, bus });
   const tasks = new TaskService(kernel, workspaces);
   const lifecycle = new TaskLifecycle(kernel);
-  const taskReader = new TaskReader(kernel);
+  const taskReader = new TaskReader(kernel, sessions.store);
   const leases = new LeaseService(kernel);
   const scheduler = new SchedulerService(kernel, settings.scheduler, () => {
     leases.wakeWaiters();

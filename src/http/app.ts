@@ -23,12 +23,9 @@ import { registerOperations } from './operations.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
 import { notImplementedRoutes } from './routes/not-implemented.ts';
-import { sessionRoutes } from './routes/sessions.ts';
-import { runRoutes } from './routes/runs.ts';
+import { sessionStreamRoute } from './routes/session-stream.ts';
 import { taskStreamRoute } from './routes/task-stream.ts';
 import { statusRoutes } from './routes/status.ts';
-import { taskRoutes } from './routes/tasks.ts';
-import { workspaceRoutes } from './routes/workspaces.ts';
 
 export type ZodApp = FastifyInstance<
   Server,
@@ -157,26 +154,15 @@ export async function buildApp(options: AppOptions): Promise<ZodApp> {
     clock: options.clock,
     startedAt: options.startedAt ?? options.clock.now(),
   });
-  workspaceRoutes(app, options.services.workspaces);
-  sessionRoutes(app, options.services.sessions, options.services.workspaces);
-  taskRoutes(app, {
-    tasks: options.services.tasks,
-    lifecycle: options.services.lifecycle,
-    reader: options.services.taskReader,
-    workspaces: options.services.workspaces,
-  });
-  taskStreamRoute(app, { kernel: options.services.kernel, reader: options.services.taskReader });
-  runRoutes(app, {
-    runs: options.services.runs,
-    reader: options.services.taskReader,
-    inspector: options.services.inspector,
-    sessions: options.services.sessions.store,
-  });
   registerOperations(app, OPERATIONS, options.services);
+  // Streams are inherently HTTP, so they are routes rather than operations.
+  sessionStreamRoute(app, options.services.sessions);
+  taskStreamRoute(app, { kernel: options.services.kernel, reader: options.services.taskReader });
   // Long polls would otherwise hold shutdown up; they answer "nothing to claim" instead.
   app.addHook('preClose', async () => options.services.leases.close());
   notImplementedRoutes(app, implemented);
 
+  // The API description of this HTTP server itself: an HTTP route, not an operation.
   app.get('/openapi.json', { config: { caller: 'public' }, schema: { hide: true } as object }, async () =>
     app.swagger(),
   );

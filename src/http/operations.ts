@@ -1,6 +1,7 @@
 // The HTTP adapter for operations: each operation becomes the route the contract gives its
-// operationId (method and path), with its schemas, caller rule and validation code. The handler
-// only maps the request onto the operation's call and its answer onto the reply.
+// operationId (method and path; the few outside the contract have theirs below), with its schemas,
+// caller rule and validation code. The handler only maps the request onto the operation's call and
+// its answer onto the reply.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Operation } from '../operations/operation.ts';
 import { Reply, successStatus } from '../operations/operation.ts';
@@ -8,14 +9,28 @@ import type { Services } from '../operations/services.ts';
 import { actingSession, type IdentityHeaders } from '../principals/acting-session.ts';
 import { actorOf, type Principal } from '../principals/principal.ts';
 import type { ZodApp } from './app.ts';
-import { CONTRACT_OPERATIONS } from './contract-operations.ts';
+import { CONTRACT_OPERATIONS, type ContractOperation } from './contract-operations.ts';
 
-const ROUTES = new Map(CONTRACT_OPERATIONS.map((op) => [op.operationId, op]));
+type Route = Pick<ContractOperation, 'method' | 'url'>;
+
+/** The operator's sessions API is outside the wire contract (ARCHITECTURE §2): its routes are here. */
+const OFF_CONTRACT_ROUTES: Record<string, Route> = {
+  createSession: { method: 'POST', url: '/api/sessions' },
+  listSessions: { method: 'GET', url: '/api/sessions' },
+  getSession: { method: 'GET', url: '/api/sessions/:id' },
+  promptSession: { method: 'POST', url: '/api/sessions/:id/prompt' },
+  stopSession: { method: 'POST', url: '/api/sessions/:id/stop' },
+};
+
+const ROUTES = new Map<string, Route>([
+  ...CONTRACT_OPERATIONS.map((op) => [op.operationId, op] as const),
+  ...Object.entries(OFF_CONTRACT_ROUTES),
+]);
 
 export function registerOperations(app: ZodApp, operations: readonly Operation[], services: Services): void {
   for (const op of operations) {
     const route = ROUTES.get(op.id);
-    if (!route) throw new Error(`operation ${op.id} is not in the API contract`);
+    if (!route) throw new Error(`operation ${op.id} has no HTTP route: it is not in the API contract`);
     app.route({
       method: route.method,
       url: route.url,
@@ -60,6 +75,7 @@ async function handle(
         return actorOf(principal, action);
       },
       signal: gone.signal,
+      requestId: String(request.id),
       services,
     });
     if (out instanceof Reply) return reply.status(out.status).send(out.body);

@@ -27,6 +27,8 @@ export interface Call<R extends CallerRule, P, Q, B> {
   actor(action: string): Actor;
   /** Aborted when the caller goes away before the answer: a long poll then takes nothing. */
   signal: AbortSignal;
+  /** The id the transport gave this call; error envelopes built inside an answer quote it. */
+  requestId: string;
   services: Services;
 }
 

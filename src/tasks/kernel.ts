@@ -72,11 +72,6 @@ export class TaskKernel {
   }
 }
 
-/** The operator acting over HTTP (tasks.md §1.1): `human:local-user`, origin `http:tasks.<action>`. */
-export function operator(action: string): Actor {
-  return { actor: { kind: 'human', ref: 'local-user' }, origin: { kind: 'http', ref: `tasks.${action}` } };
-}
-
 /** A session acting through the agent API. */
 export function sessionActor(sessionId: string, action: string): Actor {
   return {

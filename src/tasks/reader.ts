@@ -1,6 +1,7 @@
 // Read views of tasks (tasks.md §5, §6.3): list items with rollups, the detail bundle, the tree,
-// runs and the timeline. Batched: a page of N tasks costs a handful of queries, not N.
+// runs, the run detail and the timeline. Batched: a page of N tasks costs a handful of queries, not N.
 import { AppError } from '../lib/errors.ts';
+import type { SessionRecord } from '../sessions/types.ts';
 import type { TaskKernel } from './kernel.ts';
 import type { EventRecord, RunRecord, TaskRecord } from './records.ts';
 import type { RunFilter, TaskListFilter } from './store/index.ts';
@@ -22,11 +23,18 @@ import {
 /** The detail bundle shows the newest events; the timeline pages through all of them. */
 const DETAIL_EVENTS = 200;
 
+/** Where the run detail finds the session bound to a run. */
+export interface RunSessions {
+  get(id: string): Promise<SessionRecord | undefined>;
+}
+
 export class TaskReader {
   readonly #kernel: TaskKernel;
+  readonly #sessions: RunSessions;
 
-  constructor(kernel: TaskKernel) {
+  constructor(kernel: TaskKernel, sessions: RunSessions) {
     this.#kernel = kernel;
+    this.#sessions = sessions;
   }
 
   async task(id: string): Promise<TaskRecord> {
@@ -40,6 +48,42 @@ export class TaskReader {
     const run = await this.#kernel.read.runs.get(id);
     if (!run) throw new AppError('run_not_found', `task run "${id}" not found`);
     return run;
+  }
+
+  /** A run with its task, its bound session and a summary of its activity. */
+  async runDetail(id: string) {
+    const run = await this.run(id);
+    const task = await this.task(run.task_id);
+    const session = run.session_id ? await this.#sessions.get(run.session_id) : undefined;
+    const lastEvent = await this.#kernel.read.events.newestOfRun(task.id, run.id);
+    return {
+      run: runView(run),
+      task: summaryView(task),
+      ...(session && {
+        session: {
+          session_id: session.id,
+          ...(session.name && { name: session.name }),
+          agent_name: session.agent_name,
+          workspace_id: session.workspace_id,
+          ...(session.channel && { channel: session.channel }),
+          state: session.state,
+          created_at: session.created_at,
+          updated_at: session.updated_at,
+        },
+      }),
+      // Token and cost totals need provider usage reports, which agents do not send yet: null.
+      summary: {
+        input_tokens: null,
+        output_tokens: null,
+        total_tokens: null,
+        turn_count: null,
+        tool_call_count: null,
+        total_cost: null,
+        cost_currency: null,
+        ...(lastEvent && { last_event_type: lastEvent.type }),
+        last_activity_at: [runActivity(run), session?.last_activity_at ?? ''].sort().at(-1)!,
+      },
+    };
   }
 
   async list(filter: TaskListFilter): Promise<TaskListItemView[]> {

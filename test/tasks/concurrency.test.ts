@@ -3,12 +3,13 @@
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
 import { test } from 'node:test';
-import { operator } from '../../src/tasks/kernel.ts';
+import { actorOf } from '../../src/principals/principal.ts';
 import type { LeaseCaller } from '../../src/tasks/leases.ts';
 import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
 import { forEachDialect } from '../helpers/dialects.ts';
 import { insertActiveSession } from '../helpers/tasks.ts';
 
+const operator = (action: string) => actorOf({ kind: 'operator' }, `tasks.${action}`);
 const RUNS = 2000;
 const CLAIMERS = 32;
 

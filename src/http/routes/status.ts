@@ -1,3 +1,7 @@
+// GET /api/status, the unauthenticated readiness probe. It stays an HTTP route rather than an
+// operation: it answers "is this HTTP server serving", which only means something on HTTP (a
+// connected MCP client or console already knows), and its facts (dialect, clock, start time) are the
+// app's options; as an operation they would have to become services that nothing else reads.
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.ts';
 import { VERSION } from '../../lib/version.ts';

@@ -2,7 +2,7 @@
 // later included). `id:` is the global event sequence and `event:` the event type, so a client that
 // reconnects with Last-Event-ID (or after_sequence) gets exactly the events it has not seen: the live
 // subscription starts before the backlog is read, and anything at or below the last sequence sent is
-// dropped.
+// dropped. An HTTP route rather than an operation: a stream is inherently HTTP.
 import { z } from 'zod';
 import { AppError } from '../../lib/errors.ts';
 import type { TaskKernel } from '../../tasks/kernel.ts';
@@ -13,9 +13,11 @@ import type { ZodApp } from '../app.ts';
 import { SseStreams } from '../sse.ts';
 import { COMMON_ERRORS, ErrorResponseSchema } from '../../contract/common.ts';
 import { StreamQuerySchema, TaskIdParamsSchema } from '../../contract/tasks.ts';
-import { TASK_ROUTE_CONFIG } from './tasks.ts';
+import type { ValidationRouteConfig } from '../error-handler.ts';
 
 const E = ErrorResponseSchema;
+/** Like the task operations: input that fails its schema is the contract's 422 task_invalid. */
+const config: ValidationRouteConfig = { validationCode: 'task_invalid' };
 const REPLAY_PAGE = 500;
 /** A client that falls this far behind is cut off; it reconnects with Last-Event-ID. */
 const MAX_PENDING = 256;
@@ -26,7 +28,7 @@ export function taskStreamRoute(app: ZodApp, deps: { kernel: TaskKernel; reader:
   app.get(
     '/api/tasks/:id/stream',
     {
-      config: TASK_ROUTE_CONFIG,
+      config,
       schema: {
         operationId: 'streamTask',
         tags: ['Tasks'],

@@ -55,6 +55,19 @@ export class EventRows {
     return (await this.#log.newestOfScope('task', taskId, limit)).map(toTaskEvent);
   }
 
+  /** The newest event about a run (through its task's index: a run's events are its task's). */
+  async newestOfRun(taskId: string, runId: string): Promise<EventRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('task_events')
+      .selectAll()
+      .where('task_id', '=', taskId)
+      .where('run_id', '=', runId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && eventFromRow(row);
+  }
+
   async ofTasks(taskIds: readonly string[], after: number, limit: number): Promise<EventRecord[]> {
     return (await this.#log.ofScopes('task', taskIds, after, limit)).map(toTaskEvent);
   }
