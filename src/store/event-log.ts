@@ -98,6 +98,20 @@ export class EventLogRows {
     return rows.map(fromRow);
   }
 
+  /** The newest event of one run within its scope, if any. */
+  async newestOfRun(kind: EventScopeKind, id: string, runId: string): Promise<LogEvent | undefined> {
+    const row = await this.#db
+      .selectFrom('events')
+      .selectAll()
+      .where('scope_kind', '=', kind)
+      .where('scope_id', '=', id)
+      .where('run_id', '=', runId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && fromRow(row);
+  }
+
   /** The events of several scopes of one kind after `after`, merged in sequence order. */
   async ofScopes(
     kind: EventScopeKind,

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Migrator } from 'kysely/migration';
-import { operator } from '../../src/tasks/kernel.ts';
+import { actorOf } from '../../src/principals/principal.ts';
 import { openStore } from '../../src/store/db.ts';
 import { EventConsumer } from '../../src/store/event-consumer.ts';
 import { EventLogRows, type LogEvent } from '../../src/store/event-log.ts';
@@ -15,6 +15,8 @@ import { migrationProvider } from '../../src/store/migrations/index.ts';
 import { FAKE_PROCESS_AGENT, fixtureCommand, putAgent } from '../helpers/agents.ts';
 import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
 import { forEachDialect, freshAppPerTest } from '../helpers/dialects.ts';
+
+const operator = (action: string) => actorOf({ kind: 'operator' }, `tasks.${action}`);
 
 async function workspace(t: TestApp): Promise<{ id: string; root: string }> {
   const root = realpathSync(scratchDir());

@@ -11,7 +11,8 @@ import { ManualClock } from '../../src/lib/clock.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { openEventBus } from '../../src/store/event-bus.ts';
 import { enqueueRun } from '../../src/tasks/enqueue.ts';
-import { daemonActor, operator, sessionActor, TaskKernel } from '../../src/tasks/kernel.ts';
+import { actorOf } from '../../src/principals/principal.ts';
+import { daemonActor, sessionActor, TaskKernel } from '../../src/tasks/kernel.ts';
 import { TaskLifecycle } from '../../src/tasks/lifecycle.ts';
 import type { RunRecord } from '../../src/tasks/records.ts';
 import { finish } from '../../src/tasks/run-finish.ts';
@@ -25,6 +26,8 @@ import {
 } from '../../src/tasks/run-moves.ts';
 import { TaskService } from '../../src/tasks/service.ts';
 import { ACTIVE_RUN_STATUSES, isTerminalRun, RUN_STATUSES, type RunStatus } from '../../src/tasks/types.ts';
+
+const operator = (action: string) => actorOf({ kind: 'operator' }, `tasks.${action}`);
 
 const moves = Object.entries(RUN_MOVES) as [MoveName, RunMove][];
 const pairs = (list: [MoveName, RunMove][]) =>

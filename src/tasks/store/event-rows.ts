@@ -57,15 +57,8 @@ export class EventRows {
 
   /** The newest event about a run (through its task's index: a run's events are its task's). */
   async newestOfRun(taskId: string, runId: string): Promise<EventRecord | undefined> {
-    const row = await this.#db
-      .selectFrom('task_events')
-      .selectAll()
-      .where('task_id', '=', taskId)
-      .where('run_id', '=', runId)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row && eventFromRow(row);
+    const event = await this.#log.newestOfRun('task', taskId, runId);
+    return event && toTaskEvent(event);
   }
 
   async ofTasks(taskIds: readonly string[], after: number, limit: number): Promise<EventRecord[]> {
