@@ -2,6 +2,7 @@
 // schema of its payload. Writers are typed by it (an unknown type or a wrong payload does not
 // compile) and readers — timelines, streams, consumers — can rely on what each type carries.
 import { z } from 'zod';
+import { TASK_EVENTS } from './task-events.ts';
 import { FAILURE_KINDS, STOP_REASONS } from './vocabulary.ts';
 
 /** What an event is about. Timelines and streams read one scope; consumers may read them all. */
@@ -40,3 +41,32 @@ export const SESSION_EVENTS = {
 
 export type SessionEventType = keyof typeof SESSION_EVENTS;
 export type SessionEventPayload<T extends SessionEventType> = z.input<(typeof SESSION_EVENTS)[T]>;
+
+/** Each event type with the kind of scope its events are written under and its payload's schema. */
+export const EVENT_CATALOGUE = {
+  ...scoped('task', TASK_EVENTS),
+  ...scoped('session', SESSION_EVENTS),
+};
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+/** A payload as the log holds it (what readers get). */
+export type EventPayload<T extends EventType> = z.output<(typeof EVENT_CATALOGUE)[T]['schema']>;
+export type EventScopeOf<T extends EventType> = (typeof EVENT_CATALOGUE)[T]['scope'];
+
+/** Any catalogued event; switching on `type` narrows `scope_kind` and `payload`. */
+export type CatalogueEvent = {
+  [T in EventType]: { type: T; scope_kind: EventScopeOf<T>; payload: EventPayload<T> };
+}[EventType];
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_CATALOGUE, type);
+}
+
+type Scoped<K extends EventScopeKind, E> = { [T in keyof E]: { scope: K; schema: E[T] } };
+
+function scoped<K extends EventScopeKind, E extends Record<string, z.ZodType>>(scope: K, events: E): Scoped<K, E> {
+  // Object.fromEntries loses the keys' types; the mapped type above restores them.
+  return Object.fromEntries(
+    Object.entries(events).map(([type, schema]) => [type, { scope, schema }]),
+  ) as Scoped<K, E>;
+}

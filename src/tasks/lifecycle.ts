@@ -236,7 +236,8 @@ export async function cancelRun(
       run.task_id,
       'task.run_force_stopped',
       {
-        session_id: run.session_id,
+        // Only a run with a session can have a live one.
+        session_id: run.session_id!,
         grace_timeout_ms: sessions!.graceMs,
         propagated_from_task_id: input.propagated,
       },

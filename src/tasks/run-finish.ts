@@ -27,8 +27,18 @@ export function checkOutcome(outcome: Outcome): Outcome {
 
 /**
  * The move that ends a run: the holder's, when a session reports on its lease; otherwise the
- * operator's, which only runs never leased may take.
+ * operator's, which only runs never leased may take. Narrowed by the outcome, so that each branch of
+ * finish() is typed by its own event's payload.
  */
+export function finishMove(
+  outcome: Extract<Outcome, { status: 'completed' }>,
+  holder: string | undefined,
+): 'holder_complete' | 'operator_complete';
+export function finishMove(
+  outcome: Extract<Outcome, { status: 'failed' }>,
+  holder: string | undefined,
+): 'holder_fail' | 'operator_fail';
+export function finishMove(outcome: Outcome, holder: string | undefined): MoveName;
 export function finishMove(outcome: Outcome, holder: string | undefined): MoveName {
   if (holder !== undefined) return outcome.status === 'completed' ? 'holder_complete' : 'holder_fail';
   return outcome.status === 'completed' ? 'operator_complete' : 'operator_fail';
@@ -44,12 +54,12 @@ export async function finish(
   const name = finishMove(outcome, holder);
   const status =
     outcome.status === 'completed'
-      ? await transition(unit, run, name, {
+      ? await transition(unit, run, finishMove(outcome, holder), {
           session: holder,
           set: { result: toJson(outcome.result) },
           payload: { result: outcome.result, claim_token_hash: run.claim_token_hash },
         })
-      : await transition(unit, run, name, {
+      : await transition(unit, run, finishMove(outcome, holder), {
           session: holder,
           set: { error: outcome.error },
           payload: {

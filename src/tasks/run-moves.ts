@@ -3,6 +3,7 @@
 // `transition()` (run-machine.ts) is the only writer of run statuses and reads nothing else; a move
 // missing here cannot happen.
 import type { Updateable } from 'kysely';
+import type { TaskEventType } from '../contract/task-events.ts';
 import { AppError } from '../lib/errors.ts';
 import type { TaskRunTable } from '../store/schema.ts';
 import type { RunRecord } from './records.ts';
@@ -30,7 +31,8 @@ export interface RunMove {
   from: readonly RunStatus[];
   /** Absent: the status stays (the write only renews a lease). */
   to?: RunStatus;
-  event: string;
+  /** Its payload is the standard keys transition() adds, and what the caller knows (MovePayload). */
+  event: TaskEventType;
   fence: Fence;
   /** The event says what the run was (`previous_status`). */
   previous?: boolean;
@@ -281,6 +283,8 @@ export const RUN_MOVES = {
 } as const satisfies Record<string, RunMove>;
 
 export type MoveName = keyof typeof RUN_MOVES;
+/** The event move `N` appends (one type for each move; several moves may share one). */
+export type MoveEvent<N extends MoveName> = (typeof RUN_MOVES)[N]['event'];
 
 export function cannotMove(run: RunRecord, to: string): AppError {
   return new AppError(

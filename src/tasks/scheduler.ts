@@ -1,6 +1,7 @@
 // The scheduler (tasks.md §3.6, §7): a switch that stops new claims (pause, drain), the lease
 // sweeper that requeues expired leases, boot recovery of runs whose session died with the daemon,
 // and the starvation ladder that turns runs nobody can take into needs_attention.
+import type { LeaseExpiryReason } from '../contract/task-events.ts';
 import { AppError } from '../lib/errors.ts';
 import { daemonActor, type TaskKernel } from './kernel.ts';
 import type { RunRecord } from './records.ts';
@@ -168,7 +169,7 @@ export class SchedulerService {
   }
 
   /** Requeues up to one batch of expired leases; returns how many. Runs even while paused. */
-  async sweep(reason = 'scheduler_sweep'): Promise<number> {
+  async sweep(reason: LeaseExpiryReason = 'scheduler_sweep'): Promise<number> {
     return this.#kernel.write(daemonActor('scheduler'), async (unit) => {
       const expired = await unit.q.runs.expiredLeases(unit.now, LIMITS.sweepBatch);
       for (const run of expired) await this.#expire(unit, run, reason);
@@ -219,7 +220,7 @@ export class SchedulerService {
     });
   }
 
-  async #expire(unit: Unit, run: RunRecord, reason: string): Promise<void> {
+  async #expire(unit: Unit, run: RunRecord, reason: LeaseExpiryReason): Promise<void> {
     await tryTransition(unit, run, 'lease_expired', {
       payload: {
         reason,

@@ -1,5 +1,6 @@
 // Task records: create (global, workspace or child), edit, delete, dependency edges and pause/resume
 // with inheritance down the tree (tasks.md §1.1, §2.2-§2.5, §4, §5).
+import type { TaskUpdateField } from '../contract/task-events.ts';
 import { AppError } from '../lib/errors.ts';
 import { newPrefixedId } from '../lib/ids.ts';
 import type { WorkspaceRecord } from '../workspaces/types.ts';
@@ -180,8 +181,8 @@ export class TaskService {
     return this.#kernel.write(actor, async (unit) => {
       const task = await unit.task(id);
       const set: Record<string, unknown> = {};
-      const changed: string[] = [];
-      const change = (field: string, column: string, next: unknown, current: unknown) => {
+      const changed: TaskUpdateField[] = [];
+      const change = (field: TaskUpdateField, column: string, next: unknown, current: unknown) => {
         if (next === undefined || next === current) return;
         set[column] = next;
         changed.push(field);

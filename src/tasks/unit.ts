@@ -1,5 +1,6 @@
 // One write to the task kernel: the queries of its transaction, the moment it happens, who acts, the
 // events it will append and the status reconciliation every change needs (tasks.md §2.1).
+import type { TaskEventPayload, TaskEventType } from '../contract/task-events.ts';
 import { newPrefixedId } from '../lib/ids.ts';
 import type { LogEvent } from '../store/event-log.ts';
 import { deriveTaskStatus } from './derive.ts';
@@ -24,7 +25,8 @@ export class Unit {
     this.actor = actor;
   }
 
-  emit(task: string, type: string, payload: Record<string, unknown>, run?: string): void {
+  /** Buffers one task event; its type and payload are the catalogue's (src/contract/task-events.ts). */
+  emit<T extends TaskEventType>(task: string, type: T, payload: TaskEventPayload<T>, run?: string): void {
     this.#pending.push({
       id: newPrefixedId('evt'),
       task_id: task,
@@ -113,7 +115,7 @@ export class Unit {
   }
 }
 
-function dropUndefined(payload: Record<string, unknown>): Record<string, unknown> {
+function dropUndefined(payload: object): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(payload).filter(([, v]) => v !== undefined && v !== null && v !== ''),
   );
