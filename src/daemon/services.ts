@@ -11,7 +11,7 @@ import { SpawnService } from '../sessions/spawn.ts';
 import { SoulService } from '../souls/service.ts';
 import { TaskKernel } from '../tasks/kernel.ts';
 import { coordinationChannel, LeaseService } from '../tasks/leases.ts';
-import { TaskLifecycle } from '../tasks/lifecycle.ts';
+import { type RunSessionControl, TaskLifecycle } from '../tasks/lifecycle.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { defaultRunners } from '../runners/registry.ts';
 import { openEventBus } from '../store/event-bus.ts';
@@ -48,13 +48,20 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
   const settings = resolveSettings(file);
   const providers = new ProviderCatalog(file.providers, file.defaults?.provider);
   const agents = new AgentCatalog({ home: deps.home, providers });
-  const workspaces = new WorkspaceService({
+  // The services below depend on each other in a few loops (workspaces list their sessions, which
+  // resolve their workspaces; runs start sessions through the dispatcher, which finishes runs). Each
+  // loop is closed by a callback that reaches the later service when it is called, never before.
+  const workspaces: WorkspaceService = new WorkspaceService({
     store: new WorkspaceStore(deps.store.db),
     clock: deps.clock,
     agents,
     providers,
+    sessions: {
+      listForWorkspace: (id) => sessions.listForWorkspace(id),
+      countLive: (id) => sessions.countLive(id),
+    },
   });
-  const sessions = new SessionManager({
+  const sessions: SessionManager = new SessionManager({
     store: new SessionStore(deps.store.db, deps.store.dialect),
     workspaces,
     agents,
@@ -65,12 +72,14 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     apiUrl: deps.apiUrl,
     runners: defaultRunners(),
     bus,
+    // A session that stops hands its claimed runs back at once.
+    onStopped: (sessionId) => leases.releaseOfSession(sessionId, 'session_stopped').then(() => undefined),
     ...(deps.owner !== undefined ? { owner: deps.owner } : {}),
     settings: settings.sessions,
   });
-  workspaces.attachSessions(sessions);
   const spawn = new SpawnService({ sessions, store: sessions.store, clock: deps.clock });
   const souls = new SoulService({ agents, config: file });
+  const kernel = new TaskKernel({ store: deps.store, clock: deps.clock, logger: deps.logger, bus });
   const agentSelf = new AgentSelfService({
     workspaces,
     agents,
@@ -78,33 +87,36 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     souls,
     config: file,
     clock: deps.clock,
+    leases: (sessionId) => heldLeases(kernel, sessionId),
   });
-  const kernel = new TaskKernel({ store: deps.store, clock: deps.clock, logger: deps.logger, bus });
+  const control: RunSessionControl = {
+    graceMs: settings.sessions.stopGraceMs,
+    isLive: (id) => sessions.isLiveHere(id),
+    stopForCanceledRun: async (run, reason) => {
+      if (run.session_id && sessions.isLiveHere(run.session_id)) {
+        await sessions.stop(run.session_id, 'user_canceled', `its task run ${run.id} ended: ${reason}`);
+      }
+    },
+  };
   const tasks = new TaskService(kernel, workspaces);
-  const lifecycle = new TaskLifecycle(kernel);
+  const lifecycle = new TaskLifecycle(kernel, control);
   const taskReader = new TaskReader(kernel, sessions.store);
   const leases = new LeaseService(kernel);
   const scheduler = new SchedulerService(kernel, settings.scheduler, () => {
     leases.wakeWaiters();
     dispatcher.poke();
   });
-  const runs = new RunOperations(kernel, lifecycle, sessions.store);
+  const runs: RunOperations = new RunOperations(kernel, lifecycle, sessions.store, control, {
+    check: (task) => dispatcher.check(task),
+    abandon: (sessionId) => dispatcher.abandon(sessionId),
+    startFor: (task, run) => dispatcher.startFor(task, run),
+    drive: (runId) => dispatcher.drive(runId),
+  });
   const inspector = new Inspector(kernel, taskReader, {
     get: (id) => sessions.store.get(id),
     countActive: (workspaceId) => sessions.store.countLive(workspaceId ? { workspace_id: workspaceId } : {}),
   });
-  const stopGraceMs = settings.sessions.stopGraceMs;
-  const control = {
-    graceMs: stopGraceMs,
-    isLive: (id: string) => sessions.isLiveHere(id),
-    stopForCanceledRun: async (run: { id: string; session_id: string | null }, reason: string) => {
-      if (run.session_id && sessions.isLiveHere(run.session_id)) {
-        await sessions.stop(run.session_id, 'user_canceled', `its task run ${run.id} ended: ${reason}`);
-      }
-    },
-  };
-  lifecycle.attachSessions(control);
-  const dispatcher = new Dispatcher({
+  const dispatcher: Dispatcher = new Dispatcher({
     kernel,
     sessions,
     leases,
@@ -112,26 +124,6 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     workspaces,
     logger: deps.logger,
     settings: settings.dispatcher,
-  });
-  runs.attach(control, dispatcher);
-  sessions.onStopped(async (sessionId) => {
-    await leases.releaseOfSession(sessionId, 'session_stopped');
-  });
-  agentSelf.attachLeases(async (sessionId) => {
-    const held = await kernel.read.runs.activeOfSession(sessionId);
-    const tasks = await kernel.read.tasks.getMany(held.map((r) => r.task_id));
-    return held.flatMap((run) => {
-      const task = tasks.get(run.task_id);
-      return task
-        ? [
-            {
-              task: summaryView(task),
-              lease: leaseView(run, coordinationChannel(task, run)),
-              bundle: () => taskBundle(kernel.read, task, run),
-            },
-          ]
-        : [];
-    });
   });
   return {
     settings,
@@ -152,4 +144,22 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     inspector,
     dispatcher,
   };
+}
+
+/** The runs a session holds, with their tasks and leases, for the session's own view of itself. */
+async function heldLeases(kernel: TaskKernel, sessionId: string) {
+  const held = await kernel.read.runs.activeOfSession(sessionId);
+  const tasks = await kernel.read.tasks.getMany(held.map((r) => r.task_id));
+  return held.flatMap((run) => {
+    const task = tasks.get(run.task_id);
+    return task
+      ? [
+          {
+            task: summaryView(task),
+            lease: leaseView(run, coordinationChannel(task, run)),
+            bundle: () => taskBundle(kernel.read, task, run),
+          },
+        ]
+      : [];
+  });
 }

@@ -50,7 +50,7 @@ export class AgentSelfService {
   readonly #souls: SoulService;
   readonly #config: FileConfig;
   readonly #clock: Clock;
-  #leases: SessionLeases = async () => [];
+  readonly #leases: SessionLeases;
 
   constructor(deps: {
     workspaces: WorkspaceService;
@@ -59,6 +59,8 @@ export class AgentSelfService {
     souls: SoulService;
     config: FileConfig;
     clock: Clock;
+    /** What a session holds, as the task kernel tells it. */
+    leases: SessionLeases;
   }) {
     this.#workspaces = deps.workspaces;
     this.#agents = deps.agents;
@@ -66,11 +68,7 @@ export class AgentSelfService {
     this.#souls = deps.souls;
     this.#config = deps.config;
     this.#clock = deps.clock;
-  }
-
-  /** The task kernel tells what a session holds (it is built after the sessions). */
-  attachLeases(leases: SessionLeases): void {
-    this.#leases = leases;
+    this.#leases = deps.leases;
   }
 
   async me(caller: AgentCaller) {

@@ -47,6 +47,8 @@ export interface SessionManagerDeps {
   runners: RunnerFactory;
   /** The daemon's bus over the event log: lifecycle events are published on it once committed. */
   bus: EventBus;
+  /** Awaited whenever a session of this daemon has stopped: its leases go back to the queue. */
+  onStopped?: (sessionId: string) => Promise<void>;
   /** The daemon's own URL, known only once it listens. */
   apiUrl: () => string;
   /** The environment agents inherit (minus every AGH_* variable). */
@@ -103,7 +105,6 @@ export class SessionManager implements WorkspaceSessions {
   /** Read access for identity checks, which need no live process. */
   readonly store: SessionStore;
   readonly #live = new Map<string, LiveSession>();
-  readonly #stopListeners = new Set<(sessionId: string) => Promise<void>>();
   readonly events: SessionEventLog;
   readonly owner: string;
   #closing = false;
@@ -402,17 +403,12 @@ export class SessionManager implements WorkspaceSessions {
     );
   }
 
-  /** Called (and awaited) whenever a session of this daemon has stopped: its leases go back, say. */
-  onStopped(listener: (sessionId: string) => Promise<void>): void {
-    this.#stopListeners.add(listener);
-  }
-
   async #notifyStopped(id: string): Promise<void> {
-    for (const listener of this.#stopListeners) {
-      await listener(id).catch((err: unknown) =>
+    await this.#deps
+      .onStopped?.(id)
+      .catch((err: unknown) =>
         this.#deps.logger.warn({ err, session_id: id }, 'a session-stopped listener failed'),
       );
-    }
   }
 
   isLiveHere(id: string): boolean {

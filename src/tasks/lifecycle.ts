@@ -36,14 +36,12 @@ export interface TaskAndRun {
 
 export class TaskLifecycle {
   readonly #kernel: TaskKernel;
-  #sessions: RunSessionControl | undefined;
+  readonly #sessions: RunSessionControl | undefined;
 
-  constructor(kernel: TaskKernel) {
+  /** Without session control (unit tests of the kernel), canceled runs stop no session. */
+  constructor(kernel: TaskKernel, sessions?: RunSessionControl) {
     this.#kernel = kernel;
-  }
-
-  attachSessions(control: RunSessionControl): void {
-    this.#sessions = control;
+    this.#sessions = sessions;
   }
 
   async publish(id: string, input: EnqueueInput, actor: Actor): Promise<TaskAndRun> {

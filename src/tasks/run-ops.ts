@@ -49,16 +49,20 @@ export class RunOperations {
   readonly #kernel: TaskKernel;
   readonly #lifecycle: TaskLifecycle;
   readonly #sessions: SessionDirectory;
-  #control: RunSessionControl | undefined;
-  #starter: RunSessionStarter | undefined;
+  readonly #control: RunSessionControl | undefined;
+  readonly #starter: RunSessionStarter | undefined;
 
-  constructor(kernel: TaskKernel, lifecycle: TaskLifecycle, sessions: SessionDirectory) {
+  /** Without control and starter (unit tests of the kernel), manual start has no session to start. */
+  constructor(
+    kernel: TaskKernel,
+    lifecycle: TaskLifecycle,
+    sessions: SessionDirectory,
+    control?: RunSessionControl,
+    starter?: RunSessionStarter,
+  ) {
     this.#kernel = kernel;
     this.#lifecycle = lifecycle;
     this.#sessions = sessions;
-  }
-
-  attach(control: RunSessionControl, starter: RunSessionStarter): void {
     this.#control = control;
     this.#starter = starter;
   }

@@ -38,6 +38,8 @@ export interface WorkspaceServiceDeps {
   clock: Clock;
   agents: AgentCatalog;
   providers: ProviderCatalog;
+  /** The sessions of a workspace (the session manager, which is built on this service, provides them). */
+  sessions: WorkspaceSessions;
 }
 
 const MAX_ADD_DIRS = 64;
@@ -56,18 +58,14 @@ export class WorkspaceService {
   readonly #registrations = new SerialQueue();
   readonly #agents: AgentCatalog;
   readonly #providers: ProviderCatalog;
-  #sessions: WorkspaceSessions | undefined;
+  readonly #sessions: WorkspaceSessions;
 
   constructor(deps: WorkspaceServiceDeps) {
     this.#store = deps.store;
     this.#clock = deps.clock;
     this.#agents = deps.agents;
     this.#providers = deps.providers;
-  }
-
-  /** The session manager is built after this service (it resolves workspaces through it). */
-  attachSessions(sessions: WorkspaceSessions): void {
-    this.#sessions = sessions;
+    this.#sessions = deps.sessions;
   }
 
   async list(): Promise<Workspace[]> {
@@ -154,7 +152,7 @@ export class WorkspaceService {
     // The catalogue follows no link inside workspaces; the operator's own home may link anywhere.
     const agents = await this.#agents.list(record);
     const skills = await this.#agents.skills(record);
-    const sessions = (await this.#sessions?.listForWorkspace(record.id)) ?? [];
+    const sessions = await this.#sessions.listForWorkspace(record.id);
     return { workspace: toWire(record), sessions, agents, skills, providers: this.#providers.list() };
   }
 
@@ -205,7 +203,7 @@ export class WorkspaceService {
   async remove(ref: string): Promise<void> {
     const record = await this.find(ref);
     // Sessions that have ended never block this; only running ones do (ARCHITECTURE §7.4).
-    const live = (await this.#sessions?.countLive(record.id)) ?? 0;
+    const live = await this.#sessions.countLive(record.id);
     if (live > 0) {
       throw new AppError(
         'workspace_has_live_sessions',
