@@ -127,4 +127,49 @@ forEachDialect('scheduler: status, backlog, pause, resume, drain', (ctx) => {
     assert.equal((await t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 3601 } })).status, 422);
     await t.api.post('/api/scheduler/resume');
   });
+
+  test('drain does not miss a claim that ends while it is counting the claims in flight', async () => {
+    await queued();
+    const s = await insertActiveSession(t.store, ws);
+    const claimed = await t.api.post('/api/agent/tasks/claim-next', { body: {}, headers: s.headers });
+    assert.equal(claimed.status, 200, claimed.text);
+    const runId = claimed.body.claim.run.id as string;
+    // Once the drain listens for run events, its next count reads the store, then the claim
+    // completes (its events arrive while that count is still out), then the count answers with
+    // what it read: one claim in flight. Only a count after those events can see the drain through.
+    const { scheduler, kernel } = t.services;
+    const status = scheduler.status.bind(scheduler);
+    const subscribe = kernel.bus.subscribe.bind(kernel.bus);
+    let listening = false;
+    let completed = false;
+    let countsAfter = 0;
+    kernel.bus.subscribe = (listener) => {
+      listening = true;
+      return subscribe(listener);
+    };
+    scheduler.status = async () => {
+      const read = await status();
+      if (completed) countsAfter += 1;
+      if (listening && !completed) {
+        const done = await t.api.post(`/api/agent/tasks/${runId}/complete`, { body: {}, headers: s.headers });
+        assert.equal(done.status, 200, done.text);
+        completed = true;
+      }
+      return read;
+    };
+    try {
+      const drained = await withDeadline(
+        t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 120 } }),
+        60_000,
+        () => 'the drain missed the completion and waits for its timeout',
+      );
+      assert.equal(completed, true);
+      assert.equal(drained.body.completed, true);
+      assert.ok(countsAfter >= 1, 'the drain counted again after the completion');
+    } finally {
+      delete (scheduler as Partial<typeof scheduler>).status;
+      delete (kernel.bus as Partial<typeof kernel.bus>).subscribe;
+      await t.api.post('/api/scheduler/resume');
+    }
+  });
 });
