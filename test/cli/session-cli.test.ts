@@ -10,6 +10,7 @@ import { cliFor, type Running } from '../helpers/cli.ts';
 import {
   AGH_BIN,
   closedPort,
+  DEFAULT_TIMEOUT_MS,
   type ForegroundDaemon,
   killStarted,
   removeTempDirs,
@@ -107,7 +108,7 @@ describe('agh session (CLI against a real daemon)', () => {
   const finish = (r: Running, what: string) =>
     withDeadline(
       r.exited,
-      15_000,
+      DEFAULT_TIMEOUT_MS,
       () => `${what} did not exit\nstdout:\n${r.stdout()}\nstderr:\n${r.stderr()}`,
     );
 

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { eventually, FAKE_PROCESS_AGENT, fixtureCommand, putAgent } from '../helpers/agents.ts';
 import { cliFor } from '../helpers/cli.ts';
 import {
+  DEFAULT_TIMEOUT_MS,
   type ForegroundDaemon,
   killStarted,
   removeTempDirs,
@@ -489,13 +490,17 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
 
   test('next --wait holds until there is work, then claims it', async () => {
     const w = await workerSession();
+    const polls = () => daemon.stdout().split('\n').filter(isClaimNextRequest).length;
+    const before = polls();
     const waiter = start(['task', 'next', ...w.as, '--wait', '--priority-min', 'urgent', '-o', 'json']);
-    await new Promise((r) => setTimeout(r, 1000));
+    // Work is created only once the daemon has the long poll. A CLI that did not ask to wait is told
+    // "nothing to claim" at once and exits 3, which the status check below catches.
+    await eventually(() => polls() > before, 'the daemon to log the long poll');
     assert.equal(waiter.child.exitCode, null, `it waits:\n${waiter.stdout()}\n${waiter.stderr()}`);
     const t = await create(['arrives later', '--global', '--priority', 'urgent', '--start']);
     const status = await withDeadline(
       waiter.exited,
-      15_000,
+      DEFAULT_TIMEOUT_MS,
       () => `agh task next --wait did not exit\nstdout:\n${waiter.stdout()}\nstderr:\n${waiter.stderr()}`,
     );
     assert.equal(status.code, 0, waiter.stderr());
@@ -542,7 +547,7 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
 
     const status = await withDeadline(
       watcher.exited,
-      15_000,
+      DEFAULT_TIMEOUT_MS,
       () => `agh task watch did not exit\nstdout:\n${watcher.stdout()}\nstderr:\n${watcher.stderr()}`,
     );
     assert.equal(status.code, 0, watcher.stderr());
@@ -604,3 +609,8 @@ describe('agh task and agh scheduler (CLI against a real daemon)', () => {
     assert.match(wrongToken.stderr, /rejected the session token \(AGH_SESSION_TOKEN\)/);
   });
 });
+
+/** A daemon log line for an incoming claim-next request (Fastify logs each request as it arrives). */
+function isClaimNextRequest(line: string): boolean {
+  return line.includes('"msg":"incoming request"') && line.includes('"url":"/api/agent/tasks/claim-next"');
+}

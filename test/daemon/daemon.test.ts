@@ -270,7 +270,7 @@ describe('agh daemon as a real process', () => {
   test('background: start returns once ready, status reports it, stop ends it', async () => {
     const home = tempHome();
     const env = { AGH_HOME: home, AGH_HTTP_PORT: '0' };
-    const start = await runAgh(['daemon', 'start'], { env, timeoutMs: 30_000 });
+    const start = await runAgh(['daemon', 'start'], { env });
     assert.equal(start.code, 0, start.stderr);
     const match = /agh daemon is running \(pid (\d+)\) at (http:\/\/127\.0\.0\.1:\d+)/.exec(start.stdout);
     assert.ok(match?.[1] && match[2], `start prints the pid and URL:\n${start.stdout}`);
@@ -281,7 +281,7 @@ describe('agh daemon as a real process', () => {
     const ready = await new Api(url, readToken(home)).get('/api/status', { token: null });
     assert.equal(ready.status, 200, 'start returned only once the daemon answers');
 
-    const again = await runAgh(['daemon', 'start'], { env, timeoutMs: 30_000 });
+    const again = await runAgh(['daemon', 'start'], { env });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, new RegExp(`already running \\(pid ${pid}\\)`));
 
@@ -299,7 +299,7 @@ describe('agh daemon as a real process', () => {
     assert.match(table.stdout, /status\s+running/);
     assert.ok(table.stdout.includes(url));
 
-    const stop = await runAgh(['daemon', 'stop'], { env, timeoutMs: 30_000 });
+    const stop = await runAgh(['daemon', 'stop'], { env });
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, /agh daemon stopped/);
     assert.equal(isAlive(pid), false, 'the daemon process is gone');
