@@ -71,6 +71,8 @@ for (const name of existsSync(resultsBase) ? readdirSync(resultsBase) : []) {
   if (pid && !isRunning(pid)) rmSync(join(resultsBase, name), { recursive: true, force: true });
 }
 const resultsDir = join(resultsBase, `run-${process.pid}`);
+/** What the test files exercised of the contract, one file per process (the TAP copies stay out). */
+const contractDir = join(resultsDir, 'contract');
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
 
@@ -104,7 +106,7 @@ if (!postgresUnavailable() && findPostgresBin()) {
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
-  AGH_CONTRACT_RESULTS_DIR: resultsDir,
+  AGH_CONTRACT_RESULTS_DIR: contractDir,
   AGH_CONTRACT_COVERAGE: full ? '1' : '0',
   ...(cluster && { [SHARED_POSTGRES_ENV]: cluster.adminUrl }),
   // Tests start hundreds of Node processes (agh, fake agents) on the same TypeScript sources: Node's
