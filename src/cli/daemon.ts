@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveHome } from '../daemon/config.ts';
-import { startDaemon } from '../daemon/daemon.ts';
+import type { startDaemon } from '../daemon/daemon.ts';
 import { isAghDaemon, readDaemonInfo } from '../daemon/daemon-file.ts';
 import { DaemonAlreadyRunning } from '../daemon/lock.ts';
 import { prepareHome } from '../daemon/home.ts';
@@ -72,6 +72,9 @@ async function runForeground(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   try {
+    // Loaded here, not at the top: every other command is a small HTTP client, and the daemon's
+    // modules (Fastify, Kysely, the drivers) were half of each command's start-up time.
+    const { startDaemon } = await import('../daemon/daemon.ts');
     running = await startDaemon(config, { logToStdout: true });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, { exitCode: 2 });
