@@ -20,7 +20,6 @@ export function forEachDialect(name: string, body: (ctx: DialectContext) => void
     before(async () => {
       pg = await startPostgres();
     });
-    after(async () => pg?.stop());
     body({
       dialect: 'postgres',
       newDatabase: async () => {
@@ -28,6 +27,9 @@ export function forEachDialect(name: string, body: (ctx: DialectContext) => void
         return pg.newDatabase();
       },
     });
+    // Hooks run in the order they were added: this one after the body's own, which close the
+    // daemons that still use the databases it drops.
+    after(async () => pg?.stop());
   });
 }
 
