@@ -29,7 +29,9 @@ const readLog = (home: string) => readFileSync(join(home, 'logs', 'agh.log'), 'u
 const readDaemonJson = (home: string) =>
   JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')) as { pid: number; url: string };
 
-describe('agh daemon as a real process', () => {
+// Every test has a home, a port and processes of its own: they run a few at a time, since each
+// mostly waits for processes to start and stop.
+describe('agh daemon as a real process', { concurrency: 3 }, () => {
   after(() => {
     killStarted();
     removeTempDirs();
