@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, resolveHome } from '../daemon/config.ts';
-import { startDaemon } from '../daemon/daemon.ts';
+import type { startDaemon } from '../daemon/daemon.ts';
 import { isAghDaemon, readDaemonInfo } from '../daemon/daemon-file.ts';
 import { DaemonAlreadyRunning } from '../daemon/lock.ts';
 import { prepareHome } from '../daemon/home.ts';
@@ -43,8 +43,38 @@ export function registerDaemonCommands(program: Command): void {
 
 async function runForeground(): Promise<void> {
   const config = loadConfigOrExit();
-  let running: Awaited<ReturnType<typeof startDaemon>>;
+  // Signals are caught before the daemon says it is ready (its log line, daemon.json): a stop sent
+  // right after that must shut it down gracefully, not kill it. During start-up a signal still
+  // ends the process at once, as it would without a handler.
+  let running: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    const daemon = running;
+    if (!daemon) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      return;
+    }
+    signals += 1;
+    if (signals > 1) {
+      daemon.logger.warn(`second ${signal}: exiting without waiting`);
+      process.exit(130);
+    }
+    daemon.logger.info(`${signal} received`);
+    daemon.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        daemon.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
   try {
+    // Loaded here, not at the top: every other command is a small HTTP client, and the daemon's
+    // modules (Fastify, Kysely, the drivers) were half of each command's start-up time.
+    const { startDaemon } = await import('../daemon/daemon.ts');
     running = await startDaemon(config, { logToStdout: true });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, { exitCode: 2 });
@@ -52,24 +82,6 @@ async function runForeground(): Promise<void> {
       throw new CliError(err.message, { hint: 'agh daemon status shows it' });
     throw err;
   }
-  let signals = 0;
-  const shutdown = (signal: string) => {
-    signals += 1;
-    if (signals > 1) {
-      running.logger.warn(`second ${signal}: exiting without waiting`);
-      process.exit(130);
-    }
-    running.logger.info(`${signal} received`);
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        running.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 async function startBackground(): Promise<void> {

@@ -133,13 +133,25 @@ export class SchedulerService {
     let status = await this.status();
     if (status.active_claim_count > 0 && timeout > 0) {
       await new Promise<void>((resolve) => {
+        // An event that arrives while a check reads the store may come from a write that read
+        // missed: the check then runs once more instead of dropping it.
         let checking = false;
+        let again = false;
         const check = async () => {
-          if (checking) return;
+          if (checking) {
+            again = true;
+            return;
+          }
           checking = true;
           try {
-            status = await this.status();
-            if (status.active_claim_count === 0) done();
+            do {
+              again = false;
+              status = await this.status();
+              if (status.active_claim_count === 0) {
+                done();
+                return;
+              }
+            } while (again);
           } finally {
             checking = false;
           }

@@ -1,115 +1,17 @@
-// `agh session …` end to end: the real CLI against a real foreground daemon, each in its own process,
-// with sessions that run the fake ACP agent (a real process speaking the real protocol).
+// `agh session …` end to end: new, list, show and the errors; the real CLI against a real foreground
+// daemon, each in its own process, with sessions that run the fake ACP agent (the setting:
+// test/helpers/session-cli.ts). Prompts and events are in session-turns-cli.test.ts.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { eventually, putFakeAcpAgent } from '../helpers/agents.ts';
-import { Api } from '../helpers/api.ts';
-import { cliFor, type Running } from '../helpers/cli.ts';
-import {
-  AGH_BIN,
-  closedPort,
-  type ForegroundDaemon,
-  killStarted,
-  removeTempDirs,
-  runAgh,
-  startForegroundDaemon,
-  tempDir,
-  tempHome,
-  withDeadline,
-} from '../helpers/daemon-process.ts';
-
-interface Session {
-  id: string;
-  name?: string;
-  agent_name: string;
-  state: string;
-  badge: string;
-  workspace_id: string;
-  workspace_path: string;
-  stop_reason?: string;
-  stop_detail?: string;
-}
-
-interface Turn {
-  id: string;
-  session_id: string;
-  state: string;
-  stop_reason?: string;
-  text?: string;
-  error?: string;
-}
-
-interface SessionEvent {
-  session_id: string;
-  seq: number;
-  type: string;
-  data: Record<string, any>;
-  created_at: string;
-}
+import { describe, test } from 'node:test';
+import { putFakeAcpAgent } from '../helpers/agents.ts';
+import { closedPort, runAgh, tempDir, tempHome } from '../helpers/daemon-process.ts';
+import { escapeRegExp, type Session, sessionCliSuite } from '../helpers/session-cli.ts';
 
 describe('agh session (CLI against a real daemon)', () => {
-  let home: string;
-  let daemon: ForegroundDaemon;
-  let api: Api;
-  /** A registered workspace "proj" with the fake ACP agent "echo". */
-  let root: string;
-  let workspaceId: string;
-
-  before(async () => {
-    home = tempHome();
-    daemon = await startForegroundDaemon(home);
-    api = new Api(daemon.url, readFileSync(join(home, 'operator.token'), 'utf8').trim());
-    root = realpathSync(tempDir());
-    putFakeAcpAgent(root, 'echo');
-    workspaceId = (await aghJson(['workspace', 'add', root, '--name', 'proj'])).workspace.id;
-  });
-
-  after(async () => {
-    try {
-      killRunning();
-      await daemon?.stop();
-    } finally {
-      killStarted();
-      removeTempDirs();
-    }
-  });
-
-  const { env, agh, explain, aghJson, start, killRunning } = cliFor(() => home);
-
-  /** A new active session of the echo agent in "proj". */
-  async function newSession(name?: string): Promise<Session> {
-    const args = [
-      'session',
-      'new',
-      '--workspace',
-      'proj',
-      '--agent',
-      'echo',
-      ...(name ? ['--name', name] : []),
-    ];
-    const { session } = await aghJson<{ session: Session }>(args);
-    assert.equal(session.state, 'active');
-    return session;
-  }
-
-  /** The stored events of a session, through the CLI. */
-  async function events(id: string, extra: string[] = []): Promise<SessionEvent[]> {
-    const res = await agh(['session', 'events', id, '--no-follow', ...extra, '-o', 'json']);
-    assert.equal(res.code, 0, explain(['session', 'events', id], res));
-    return res.stdout
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as SessionEvent);
-  }
-
-  const finish = (r: Running, what: string) =>
-    withDeadline(
-      r.exited,
-      15_000,
-      () => `${what} did not exit\nstdout:\n${r.stdout()}\nstderr:\n${r.stderr()}`,
-    );
+  const suite = sessionCliSuite();
+  const { agh, explain, aghJson, newSession } = suite;
 
   test('new --workspace <name> -o json starts an active session there', async () => {
     const { session } = await aghJson<{ session: Session }>([
@@ -126,24 +28,27 @@ describe('agh session (CLI against a real daemon)', () => {
     assert.equal(session.state, 'active');
     assert.equal(session.name, 'first');
     assert.equal(session.agent_name, 'echo');
-    assert.equal(session.workspace_id, workspaceId);
-    assert.equal(session.workspace_path, root);
-    const daemonView = await api.get(`/api/sessions/${session.id}`, { record: false });
+    assert.equal(session.workspace_id, suite.workspaceId);
+    assert.equal(session.workspace_path, suite.root);
+    const daemonView = await suite.api.get(`/api/sessions/${session.id}`, { record: false });
     assert.equal(daemonView.body.session.state, 'active', 'the daemon runs it');
   });
 
   test('new without -o prints what it started; in a directory inside a workspace it runs there', async () => {
-    mkdirSync(join(root, 'src', 'deep'), { recursive: true });
-    const res = await agh(['session', 'new', '--agent', 'echo'], { cwd: join(root, 'src', 'deep') });
+    mkdirSync(join(suite.root, 'src', 'deep'), { recursive: true });
+    const res = await agh(['session', 'new', '--agent', 'echo'], { cwd: join(suite.root, 'src', 'deep') });
     assert.equal(res.code, 0, explain(['session', 'new'], res));
     const id = /^started session (sess-[0-9a-f]{16}) \(agent echo\)$/m.exec(res.stdout)?.[1];
     assert.ok(id, res.stdout);
     assert.match(res.stdout, /^state\s+active$/m);
-    assert.match(res.stdout, new RegExp(`^workspace\\s+${escapeRegExp(root)} \\(${workspaceId}\\)$`, 'm'));
+    assert.match(
+      res.stdout,
+      new RegExp(`^workspace\\s+${escapeRegExp(suite.root)} \\(${suite.workspaceId}\\)$`, 'm'),
+    );
     const list = await aghJson<{ workspaces: { id: string }[] }>(['workspace', 'list']);
     assert.deepEqual(
       list.workspaces.map((w) => w.id),
-      [workspaceId],
+      [suite.workspaceId],
       'no workspace was registered for the subdirectory',
     );
   });
@@ -180,8 +85,8 @@ describe('agh session (CLI against a real daemon)', () => {
     assert.equal(all.sessions.find((s) => s.id === session.id)?.name, 'listed');
     const inProj = await aghJson<{ sessions: Session[] }>(['session', 'list', '--workspace', 'proj']);
     assert.ok(inProj.sessions.length > 0);
-    assert.ok(inProj.sessions.every((s) => s.workspace_id === workspaceId));
-    const byPath = await aghJson<{ sessions: Session[] }>(['session', 'list', '--workspace', root]);
+    assert.ok(inProj.sessions.every((s) => s.workspace_id === suite.workspaceId));
+    const byPath = await aghJson<{ sessions: Session[] }>(['session', 'list', '--workspace', suite.root]);
     assert.deepEqual(
       byPath.sessions.map((s) => s.id),
       inProj.sessions.map((s) => s.id),
@@ -212,173 +117,6 @@ describe('agh session (CLI against a real daemon)', () => {
     assert.equal(json.session.id, session.id);
   });
 
-  test('prompt streams the answer to stdout and ends with the turn', async () => {
-    const session = await newSession();
-    const res = await agh(['session', 'prompt', session.id, 'hello']);
-    assert.equal(res.code, 0, explain(['session', 'prompt'], res));
-    assert.equal(res.stdout, 'echo: hello\n');
-    assert.equal(res.stderr, '');
-
-    // A second turn prints only its own answer, not the first one's.
-    const again = await agh(['session', 'prompt', session.id, 'hello', 'again']);
-    assert.equal(again.code, 0, explain(['session', 'prompt'], again));
-    assert.equal(again.stdout, 'echo: hello again\n');
-  });
-
-  test('prompt prints tool calls and permission decisions to stderr, the answer to stdout', async () => {
-    const session = await newSession();
-    const res = await agh(['session', 'prompt', session.id, 'permission', 'edit']);
-    assert.equal(res.code, 0, explain(['session', 'prompt'], res));
-    assert.match(res.stdout, /^permission: (yes|no)\n$/);
-    assert.match(res.stderr, /^\[tool\] do edit \(edit\): pending$/m);
-    assert.match(res.stderr, /^\[permission\] do edit \(edit\): (allowed|rejected) by mode \S+$/m);
-  });
-
-  test('prompt -o json prints the finished turn with its text', async () => {
-    const session = await newSession();
-    const { turn } = await aghJson<{ turn: Turn }>(['session', 'prompt', session.id, 'hello']);
-    assert.equal(turn.session_id, session.id);
-    assert.match(turn.id, /^turn-/);
-    assert.equal(turn.state, 'completed');
-    assert.equal(turn.stop_reason, 'end_turn');
-    assert.equal(turn.text, 'echo: hello');
-  });
-
-  test('prompt --wait (and --no-stream) prints the whole answer once the turn has ended', async () => {
-    const session = await newSession();
-    const res = await agh(['session', 'prompt', session.id, '--wait', 'hello']);
-    assert.equal(res.code, 0, explain(['session', 'prompt', '--wait'], res));
-    assert.equal(res.stdout, 'echo: hello\n');
-    assert.equal(res.stderr, '');
-    const { turn } = await aghJson<{ turn: Turn }>([
-      'session',
-      'prompt',
-      session.id,
-      '--no-stream',
-      'once',
-      'more',
-    ]);
-    assert.equal(turn.state, 'completed');
-    assert.equal(turn.text, 'echo: once more');
-  });
-
-  test('a failed turn exits 1 with its error, streaming or waiting', async () => {
-    const session = await newSession();
-    const streamed = await agh(['session', 'prompt', session.id, 'refuse']);
-    assert.equal(streamed.code, 1, explain(['session', 'prompt', 'refuse'], streamed));
-    assert.match(streamed.stderr, /^error: turn turn-\S+ failed: .*refusing this prompt/m);
-    const waited = await agh(['session', 'prompt', session.id, '--wait', 'refuse', '-o', 'json']);
-    assert.equal(waited.code, 1, explain(['session', 'prompt', '--wait', 'refuse'], waited));
-    assert.equal(JSON.parse(waited.stdout).turn.state, 'failed');
-    assert.match(waited.stderr, /refusing this prompt/);
-  });
-
-  test('events --no-follow lists the stored events, one a line; -o json and --after', async () => {
-    const session = await newSession();
-    assert.equal((await agh(['session', 'prompt', session.id, 'hello'])).code, 0);
-
-    const human = await agh(['session', 'events', session.id, '--no-follow']);
-    assert.equal(human.code, 0, explain(['session', 'events'], human));
-    const lines = human.stdout.trimEnd().split('\n');
-    assert.deepEqual(
-      lines.map((l) => l.trim().split(/\s+/)[2]),
-      ['state', 'state', 'turn_started', 'agent_message', 'turn_completed'],
-    );
-    assert.match(lines[0] ?? '', /^ {3}1 {2}\d\d:\d\d:\d\d\.\d{3} {2}state {13}starting agent echo/);
-    assert.match(lines[2] ?? '', /turn_started\s+turn-\S+ from user: "hello"$/);
-    assert.match(lines[3] ?? '', /agent_message\s+"echo: hello"$/);
-    assert.match(lines[4] ?? '', /turn_completed\s+turn-\S+: end_turn$/);
-
-    const json = await events(session.id);
-    assert.deepEqual(
-      json.map((e) => e.seq),
-      [1, 2, 3, 4, 5],
-    );
-    assert.ok(json.every((e) => e.session_id === session.id));
-    assert.deepEqual(json[3]?.data, { text: 'echo: hello' });
-    const later = await events(session.id, ['--after', '3']);
-    assert.deepEqual(
-      later.map((e) => e.type),
-      ['agent_message', 'turn_completed'],
-    );
-  });
-
-  test('events follows until the session stops; stop --detail stops it, and stopping again is fine', async () => {
-    const session = await newSession();
-    const follower = start(['session', 'events', session.id]);
-    await eventually(
-      () => follower.stdout().includes('active, pid'),
-      'the follower to print the active state',
-    );
-
-    const res = await agh(['session', 'stop', session.id, '--detail', 'done for today']);
-    assert.equal(res.code, 0, explain(['session', 'stop'], res));
-    assert.match(res.stdout, new RegExp(`^stopped session ${session.id}$`, 'm'));
-    assert.match(res.stdout, /^state\s+stopped$/m);
-    assert.match(res.stdout, /^stop reason\s+user_canceled$/m);
-    assert.match(res.stdout, /^stop detail\s+done for today$/m);
-
-    const status = await finish(follower, 'agh session events');
-    assert.equal(status.code, 0, follower.stderr());
-    const lines = follower.stdout().trimEnd().split('\n');
-    assert.match(lines.at(-1) ?? '', /state\s+stopped: user_canceled — done for today$/);
-    assert.match(lines.at(-2) ?? '', /state\s+stopping: user_canceled$/);
-
-    const again = await aghJson<{ session: Session }>(['session', 'stop', session.id]);
-    assert.equal(again.session.state, 'stopped');
-    assert.equal(again.session.stop_detail, 'done for today');
-    // Following a stopped session prints its log and ends.
-    const replay = await agh(['session', 'events', session.id, '--after', '1']);
-    assert.equal(replay.code, 0, explain(['session', 'events'], replay));
-    assert.match(replay.stdout.trimEnd().split('\n').at(-1) ?? '', /stopped: user_canceled/);
-    const past = await agh(['session', 'events', session.id, '--after', '1000']);
-    assert.equal(past.code, 0, explain(['session', 'events', '--after', '1000'], past));
-    assert.equal(past.stdout, '');
-  });
-
-  test('Ctrl-C while a turn streams exits 130 and says how to follow the turn; the session stays busy', async () => {
-    const session = await newSession();
-    const prompt = start(['session', 'prompt', session.id, 'hang']);
-    await eventually(() => prompt.stdout().includes('working...'), 'the agent to start its answer');
-    prompt.child.kill('SIGINT');
-    const status = await finish(prompt, 'agh session prompt');
-    assert.equal(status.code, 130, prompt.stderr());
-    assert.equal(prompt.stdout(), 'working...\n');
-    assert.equal(
-      prompt.stderr(),
-      `the turn goes on in the daemon; follow it with: agh session events ${session.id}\n`,
-    );
-
-    const busy = await agh(['session', 'prompt', session.id, 'hello']);
-    assert.equal(busy.code, 1, explain(['session', 'prompt'], busy));
-    assert.match(busy.stderr, /in the middle of turn/);
-    assert.equal(busy.stdout, '');
-
-    const follower = start(['session', 'events', session.id]);
-    await eventually(
-      () => follower.stdout().includes('"working..."'),
-      'the follower to print the answer so far',
-    );
-    follower.child.kill('SIGINT');
-    const followed = await finish(follower, 'agh session events');
-    assert.equal(followed.code, 130);
-    assert.equal(follower.stderr(), '');
-    assert.equal((await agh(['session', 'stop', session.id])).code, 0);
-  });
-
-  test('output piped into a reader that stops early is no error', async () => {
-    const session = await newSession();
-    const res = await runAgh(
-      ['-c', `"${AGH_BIN}" session events ${session.id} --no-follow | true; exit \${PIPESTATUS[0]}`],
-      {
-        env: env(),
-        command: 'bash',
-      },
-    );
-    assert.equal(res.code, 0, res.stderr);
-    assert.equal(res.stderr, '');
-  });
-
   test('an unknown session id exits 1 with "no session" and the list hint, for every command', async () => {
     for (const args of [
       ['show', 'sess-0000000000000000'],
@@ -406,7 +144,7 @@ describe('agh session (CLI against a real daemon)', () => {
   });
 
   test('an agent that fails to start exits 1 naming the session, which shows as stopped', async () => {
-    putFakeAcpAgent(root, 'quitter', ['--mode=exit-at-once']);
+    putFakeAcpAgent(suite.root, 'quitter', ['--mode=exit-at-once']);
     const res = await agh(['session', 'new', '--workspace', 'proj', '--agent', 'quitter']);
     assert.equal(res.code, 1, explain(['session', 'new'], res));
     const id = /session (sess-[0-9a-f]{16})/.exec(res.stderr)?.[1];
@@ -422,7 +160,7 @@ describe('agh session (CLI against a real daemon)', () => {
 
   test('bad usage exits 2 before anything is sent', async () => {
     const cases: [string[], RegExp][] = [
-      [['session', 'new', '--workspace', 'proj', '--cwd', root], /either --workspace or --cwd/],
+      [['session', 'new', '--workspace', 'proj', '--cwd', suite.root], /either --workspace or --cwd/],
       [['session', 'list', '--state', 'sleepy'], /sleepy/],
       [['session', 'events', 'sess-0000000000000000', '--after', '-1'], /whole number/],
       [['session', 'prompt', 'sess-0000000000000000'], /missing required argument 'text'/],
@@ -450,7 +188,3 @@ describe('agh session (CLI against a real daemon)', () => {
     }
   });
 });
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

@@ -29,7 +29,9 @@ const readLog = (home: string) => readFileSync(join(home, 'logs', 'agh.log'), 'u
 const readDaemonJson = (home: string) =>
   JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')) as { pid: number; url: string };
 
-describe('agh daemon as a real process', () => {
+// Every test has a home, a port and processes of its own: they run a few at a time, since each
+// mostly waits for processes to start and stop.
+describe('agh daemon as a real process', { concurrency: 3 }, () => {
   after(() => {
     killStarted();
     removeTempDirs();
@@ -270,7 +272,7 @@ describe('agh daemon as a real process', () => {
   test('background: start returns once ready, status reports it, stop ends it', async () => {
     const home = tempHome();
     const env = { AGH_HOME: home, AGH_HTTP_PORT: '0' };
-    const start = await runAgh(['daemon', 'start'], { env, timeoutMs: 30_000 });
+    const start = await runAgh(['daemon', 'start'], { env });
     assert.equal(start.code, 0, start.stderr);
     const match = /agh daemon is running \(pid (\d+)\) at (http:\/\/127\.0\.0\.1:\d+)/.exec(start.stdout);
     assert.ok(match?.[1] && match[2], `start prints the pid and URL:\n${start.stdout}`);
@@ -281,7 +283,7 @@ describe('agh daemon as a real process', () => {
     const ready = await new Api(url, readToken(home)).get('/api/status', { token: null });
     assert.equal(ready.status, 200, 'start returned only once the daemon answers');
 
-    const again = await runAgh(['daemon', 'start'], { env, timeoutMs: 30_000 });
+    const again = await runAgh(['daemon', 'start'], { env });
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, new RegExp(`already running \\(pid ${pid}\\)`));
 
@@ -299,7 +301,7 @@ describe('agh daemon as a real process', () => {
     assert.match(table.stdout, /status\s+running/);
     assert.ok(table.stdout.includes(url));
 
-    const stop = await runAgh(['daemon', 'stop'], { env, timeoutMs: 30_000 });
+    const stop = await runAgh(['daemon', 'stop'], { env });
     assert.equal(stop.code, 0, stop.stderr);
     assert.match(stop.stdout, /agh daemon stopped/);
     assert.equal(isAlive(pid), false, 'the daemon process is gone');

@@ -27,6 +27,7 @@ async function daemonWithSession(home: string, args: string[]) {
   return {
     daemon,
     api,
+    record,
     id: created.body.session.id as string,
     pid: entries.find((e) => e.event === 'started')?.pid as number,
     child: entries.find((e) => e.event === 'child')?.child_pid as number | undefined,
@@ -46,11 +47,7 @@ describe('sessions across daemon stops, crashes and restarts', () => {
     assert.equal(child !== undefined && isAlive(child), true);
     await daemon.stop('SIGKILL');
     // The lifeline closes with the daemon: SIGTERM at once, SIGKILL after the 1 s grace.
-    await eventually(
-      () => !isAlive(pid) && !isAlive(child as number),
-      'the agent and its child to end',
-      10_000,
-    );
+    await eventually(() => !isAlive(pid) && !isAlive(child as number), 'the agent and its child to end');
 
     const again = await startForegroundDaemon(home, { env: { AGH_OPERATOR_TOKEN: TOKEN } });
     const api = new Api(again.url, TOKEN);
@@ -64,16 +61,15 @@ describe('sessions across daemon stops, crashes and restarts', () => {
 
   test('a daemon killed while its sessions are stopping still takes a stubborn agent with it', async () => {
     const home = tempHome();
-    const { daemon, pid, child } = await daemonWithSession(home, ['--ignore-term', '--child']);
+    const { daemon, record, pid, child } = await daemonWithSession(home, ['--ignore-term', '--child']);
     daemon.child.kill('SIGTERM');
-    // Let the stop begin (SIGTERM to the agent's group), then kill the daemon within the grace.
-    await new Promise((r) => setTimeout(r, 300));
-    await daemon.stop('SIGKILL');
+    // Once the stop has begun (the agent got its SIGTERM), kill the daemon within the grace period.
     await eventually(
-      () => !isAlive(pid) && !isAlive(child as number),
-      'the agent and its child to end',
-      10_000,
+      () => readRecord(record).some((e) => e.event === 'sigterm'),
+      'the agent to be sent SIGTERM',
     );
+    await daemon.stop('SIGKILL');
+    await eventually(() => !isAlive(pid) && !isAlive(child as number), 'the agent and its child to end');
   });
 
   test('after the daemon dies, a descendant that ignores SIGTERM is killed too', async () => {
@@ -84,7 +80,6 @@ describe('sessions across daemon stops, crashes and restarts', () => {
     await eventually(
       () => !isAlive(pid) && !isAlive(child as number),
       'the agent and its stubborn child to end',
-      10_000,
     );
   });
 

@@ -59,11 +59,15 @@ export function readRecord(file: string): Array<Record<string, any>> {
   }
 }
 
-/** Polls `check` until it holds (for facts outside the daemon, such as a process ending). */
+/**
+ * Polls `check` until it holds, for facts that announce themselves with no event (a process ending,
+ * a long poll registering). The deadline only bounds a failure: it is generous, so that a busy
+ * machine never turns a slow pass into a failure.
+ */
 export async function eventually(
   check: () => boolean | Promise<boolean>,
   what: string,
-  ms = 10_000,
+  ms = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {

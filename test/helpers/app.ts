@@ -25,10 +25,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** `database` is a postgres:// URL, or omitted for a fresh SQLite file. */
-export async function startTestApp(
-  options: { database?: string; config?: FileConfig } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  /** A postgres:// URL, or omitted for a fresh SQLite file. */
+  database?: string;
+  config?: FileConfig;
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const home = scratchDir('agh-home-');
   const clock = new ManualClock('2026-03-01T12:00:00.000Z');
   const store = await openStore({ location: options.database ?? join(home, 'agh.db') });

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { isProcessAlive } from '../../src/daemon/daemon-file.ts';
 
 export const AGH_BIN = fileURLToPath(new URL('../../bin/agh', import.meta.url));
-export const DEFAULT_TIMEOUT_MS = 15_000;
+/** Bounds only a failure (a command or daemon that hangs): generous, so that a busy machine never
+ * turns a slow pass into a failure. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
 
 export type Env = Record<string, string | undefined>;
 

@@ -1,6 +1,6 @@
 // Runs a suite once on SQLite and once on a real PostgreSQL (skipped loudly when no server binaries).
 import { after, afterEach, before, beforeEach, describe } from 'node:test';
-import { startTestApp, type TestApp } from './app.ts';
+import { startTestApp, type TestApp, type TestAppOptions } from './app.ts';
 import { postgresUnavailable, startPostgres, type TestPostgres } from './postgres.ts';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -20,7 +20,6 @@ export function forEachDialect(name: string, body: (ctx: DialectContext) => void
     before(async () => {
       pg = await startPostgres();
     });
-    after(async () => pg?.stop());
     body({
       dialect: 'postgres',
       newDatabase: async () => {
@@ -28,15 +27,26 @@ export function forEachDialect(name: string, body: (ctx: DialectContext) => void
         return pg.newDatabase();
       },
     });
+    // Hooks run in the order they were added: this one after the body's own, which close the
+    // daemons that still use the databases it drops.
+    after(async () => pg?.stop());
   });
+}
+
+/** An in-process daemon on a fresh database of the suite's dialect. */
+export async function startTestAppOn(
+  ctx: DialectContext,
+  options: Omit<TestAppOptions, 'database'> = {},
+): Promise<TestApp> {
+  const database = await ctx.newDatabase();
+  return startTestApp({ ...options, ...(database !== undefined && { database }) });
 }
 
 /** A fresh in-process daemon on a fresh database before each test; `get()` returns the current one. */
 export function freshAppPerTest(ctx: DialectContext): { get: () => TestApp } {
   let app: TestApp | undefined;
   beforeEach(async () => {
-    const database = await ctx.newDatabase();
-    app = await startTestApp(database ? { database } : {});
+    app = await startTestAppOn(ctx);
   });
   afterEach(async () => app?.close());
   return {

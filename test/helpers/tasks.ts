@@ -2,9 +2,11 @@
 // rows for store-level tests that exercise the claim path without processes.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { Services } from '../../src/daemon/services.ts';
 import { SessionStore } from '../../src/sessions/store.ts';
 import { EMPTY_POLICY } from '../../src/sessions/types.ts';
 import type { Store } from '../../src/store/db.ts';
+import type { TaskRecord } from '../../src/tasks/records.ts';
 import { FAKE_PROCESS_AGENT, fixtureCommand, putAgent } from './agents.ts';
 import type { TestApp } from './app.ts';
 
@@ -64,4 +66,14 @@ export async function insertActiveSession(
     updated_at: '2026-01-01T00:00:00.000Z',
   });
   return { id, agent, headers: { 'x-agh-session-id': id, 'x-agh-agent': agent } };
+}
+
+/**
+ * Whether a claim-next long poll of a session in `workspaceId` is registered. A poll registers before
+ * it first looks for work, so anything enqueued from then on is either found by that look or wakes
+ * it: tests wait for this (with `eventually`) before they enqueue, instead of sleeping.
+ */
+export function longPollWaiting(services: Services, workspaceId: string): boolean {
+  const work = { scope: 'workspace', workspace_id: workspaceId, priority: 'urgent', owner: null };
+  return services.leases.hasEligibleWaiter(work as TaskRecord);
 }

@@ -1,18 +1,26 @@
 // Leases over HTTP: claim-next eligibility and order, heartbeat, complete, fail, release, expiry by an
-// injected clock, and every stale-holder path refused (tasks.md §3.3, §3.4, §3.6, Hard parts 4-7).
+// injected clock, and every stale-holder path refused (tasks.md §3.3, §3.4, §3.6, Hard parts 4-7), on
+// SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
-import { after, before, beforeEach, describe, test } from 'node:test';
-import { scratchDir, startTestApp, TEST_TOKEN, type TestApp } from '../helpers/app.ts';
-import { type AgentSession, insertActiveSession, startProcessSession } from '../helpers/tasks.ts';
+import { after, before, beforeEach, test } from 'node:test';
+import { eventually } from '../helpers/agents.ts';
+import { scratchDir, TEST_TOKEN, type TestApp } from '../helpers/app.ts';
+import { forEachDialect, startTestAppOn } from '../helpers/dialects.ts';
+import {
+  type AgentSession,
+  insertActiveSession,
+  longPollWaiting,
+  startProcessSession,
+} from '../helpers/tasks.ts';
 
-describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () => {
+forEachDialect('leases: claim-next, heartbeat, complete, fail, release, expiry', (ctx) => {
   let t: TestApp;
   let ws: string;
   let otherWs: string;
   let root: string;
   before(async () => {
-    t = await startTestApp();
+    t = await startTestAppOn(ctx);
     root = realpathSync(scratchDir());
     ws = (await t.api.post('/api/workspaces', { body: { root_dir: root, name: 'leasing' } })).body.workspace
       .id;
@@ -245,7 +253,7 @@ describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () =>
   test('claim-next wait returns as soon as work is enqueued, and a paused task is claimable after resume', async () => {
     const s = await session();
     const waiting = claim(s, { wait: true });
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => longPollWaiting(t.services, ws), 'the long poll to wait');
     const { run } = await task();
     const got = await waiting;
     assert.equal(got.status, 200, got.text);
@@ -255,7 +263,7 @@ describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () =>
     const held = await task();
     await t.api.post(`/api/tasks/${held.task.id}/pause`, { body: { reason: 'hold' } });
     const waitingAgain = claim(s, { wait: true });
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => longPollWaiting(t.services, ws), 'the long poll to wait');
     await t.api.post(`/api/tasks/${held.task.id}/resume`);
     const resumed = await waitingAgain;
     assert.equal(resumed.body.claim.run.id, held.run.id);
@@ -270,12 +278,13 @@ describe('leases: claim-next, heartbeat, complete, fail, release, expiry', () =>
       body: JSON.stringify({ wait: true }),
       signal: controller.signal,
     }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => longPollWaiting(t.services, ws), 'the long poll to wait');
     controller.abort();
     await poll;
-    await new Promise((r) => setTimeout(r, 50));
+    // A poll is registered for as long as it may still claim; once the daemon noticed the client
+    // left, nothing enqueued from then on can be claimed by it.
+    await eventually(() => !longPollWaiting(t.services, ws), 'the daemon to end the abandoned poll');
     const { run } = await task();
-    await new Promise((r) => setTimeout(r, 50));
     assert.equal((await t.api.get(`/api/tasks/${run.task_id}/runs`)).body.runs[0].status, 'queued');
     assert.equal((await claim(s)).body.claim.run.id, run.id, 'and the session may claim it itself');
   });

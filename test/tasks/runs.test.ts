@@ -1,16 +1,18 @@
 // Operator paths on runs (tasks.md §3.5, §3.7, §7.3): manual claim/attach/start/complete/fail/cancel,
-// force release and fail, retry, starvation into needs_attention and recover, bulk, inspect.
+// force release and fail, retry, starvation into needs_attention and recover, bulk, inspect; on SQLite
+// and on PostgreSQL. Time moves only by the injected clock.
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
+import { after, before, test } from 'node:test';
+import { scratchDir, type TestApp } from '../helpers/app.ts';
+import { forEachDialect, startTestAppOn } from '../helpers/dialects.ts';
 import { type AgentSession, insertActiveSession } from '../helpers/tasks.ts';
 
-describe('runs: the manual path, overrides, retry and recover, inspect', () => {
+forEachDialect('runs: the manual path, overrides, retry and recover, inspect', (ctx) => {
   let t: TestApp;
   let ws: string;
   before(async () => {
-    t = await startTestApp();
+    t = await startTestAppOn(ctx);
     ws = (
       await t.api.post('/api/workspaces', { body: { root_dir: realpathSync(scratchDir()), name: 'runs' } })
     ).body.workspace.id;

@@ -1,16 +1,19 @@
 // Scheduler controls (tasks.md §7.2): status counts, the backlog and its filters, pause/resume, and
-// drain, which waits on run events (bounded) until no claim is in flight.
+// drain, which waits on run events (bounded) until no claim is in flight; on SQLite and PostgreSQL.
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
+import { after, before, test } from 'node:test';
+import { eventually } from '../helpers/agents.ts';
+import { scratchDir, type TestApp } from '../helpers/app.ts';
+import { forEachDialect, startTestAppOn } from '../helpers/dialects.ts';
+import { withDeadline } from '../helpers/daemon-process.ts';
 import { insertActiveSession } from '../helpers/tasks.ts';
 
-describe('scheduler: status, backlog, pause, resume, drain', () => {
+forEachDialect('scheduler: status, backlog, pause, resume, drain', (ctx) => {
   let t: TestApp;
   let ws: string;
   before(async () => {
-    t = await startTestApp();
+    t = await startTestAppOn(ctx);
     ws = (
       await t.api.post('/api/workspaces', { body: { root_dir: realpathSync(scratchDir()), name: 'sched' } })
     ).body.workspace.id;
@@ -96,14 +99,24 @@ describe('scheduler: status, backlog, pause, resume, drain', () => {
     assert.equal(timedOut.body.remaining_claims, 1);
     assert.equal(timedOut.body.scheduler.paused_reason, 'quick look');
 
-    const draining = t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 30 } });
-    await new Promise((r) => setTimeout(r, 50));
+    await t.api.post('/api/scheduler/resume');
+    const draining = t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 3600 } });
+    // Drain pauses before it counts the claims in flight: once paused, it waits for this one.
+    await eventually(
+      async () => (await t.api.get('/api/scheduler', { record: false })).body.scheduler.paused === true,
+      'the drain to pause the scheduler',
+    );
     const done = await t.api.post(`/api/agent/tasks/${claim.run.id}/complete`, {
       body: {},
       headers: s.headers,
     });
     assert.equal(done.status, 200);
-    const drained = await draining;
+    // The drain may wait an hour; answering long after the completion would be a missed event.
+    const drained = await withDeadline(
+      draining,
+      60_000,
+      () => 'the drain went on after the last claim ended',
+    );
     assert.equal(drained.body.completed, true);
     assert.equal(drained.body.remaining_claims, 0);
     assert.equal(
@@ -113,5 +126,50 @@ describe('scheduler: status, backlog, pause, resume, drain', () => {
     assert.equal((await t.api.post('/api/scheduler/drain', { body: { timeout_seconds: -1 } })).status, 422);
     assert.equal((await t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 3601 } })).status, 422);
     await t.api.post('/api/scheduler/resume');
+  });
+
+  test('drain does not miss a claim that ends while it is counting the claims in flight', async () => {
+    await queued();
+    const s = await insertActiveSession(t.store, ws);
+    const claimed = await t.api.post('/api/agent/tasks/claim-next', { body: {}, headers: s.headers });
+    assert.equal(claimed.status, 200, claimed.text);
+    const runId = claimed.body.claim.run.id as string;
+    // Once the drain listens for run events, its next count reads the store, then the claim
+    // completes (its events arrive while that count is still out), then the count answers with
+    // what it read: one claim in flight. Only a count after those events can see the drain through.
+    const { scheduler, kernel } = t.services;
+    const status = scheduler.status.bind(scheduler);
+    const subscribe = kernel.bus.subscribe.bind(kernel.bus);
+    let listening = false;
+    let completed = false;
+    let countsAfter = 0;
+    kernel.bus.subscribe = (listener) => {
+      listening = true;
+      return subscribe(listener);
+    };
+    scheduler.status = async () => {
+      const read = await status();
+      if (completed) countsAfter += 1;
+      if (listening && !completed) {
+        const done = await t.api.post(`/api/agent/tasks/${runId}/complete`, { body: {}, headers: s.headers });
+        assert.equal(done.status, 200, done.text);
+        completed = true;
+      }
+      return read;
+    };
+    try {
+      const drained = await withDeadline(
+        t.api.post('/api/scheduler/drain', { body: { timeout_seconds: 120 } }),
+        60_000,
+        () => 'the drain missed the completion and waits for its timeout',
+      );
+      assert.equal(completed, true);
+      assert.equal(drained.body.completed, true);
+      assert.ok(countsAfter >= 1, 'the drain counted again after the completion');
+    } finally {
+      delete (scheduler as Partial<typeof scheduler>).status;
+      delete (kernel.bus as Partial<typeof kernel.bus>).subscribe;
+      await t.api.post('/api/scheduler/resume');
+    }
   });
 });

@@ -1,9 +1,11 @@
 // The task stream (tasks.md §6.4): backlog then live, the whole subtree (children created later too),
-// `id:` = global sequence, and a reconnect with Last-Event-ID that neither loses nor repeats events.
+// `id:` = global sequence, and a reconnect with Last-Event-ID that neither loses nor repeats events;
+// on SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startTestApp, TEST_TOKEN, type TestApp } from '../helpers/app.ts';
+import { after, before, test } from 'node:test';
+import { TEST_TOKEN, type TestApp } from '../helpers/app.ts';
 import { assertComponent, recordStream } from '../helpers/contract.ts';
+import { forEachDialect, startTestAppOn } from '../helpers/dialects.ts';
 
 interface Frame {
   id: number;
@@ -11,7 +13,11 @@ interface Frame {
   data: any;
 }
 
-/** Reads SSE frames from a live response until `until` is satisfied, then aborts the request. */
+/**
+ * Reads SSE frames from a live response until `until` is satisfied, then aborts the request.
+ * `onOpen` runs once the response headers are in: the stream listens for events before it sends
+ * them, so whatever `onOpen` writes is either in the backlog or delivered live, never lost.
+ */
 async function readFrames(
   url: string,
   headers: Record<string, string>,
@@ -29,7 +35,8 @@ async function readFrames(
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   let opened = false;
-  const deadline = setTimeout(() => controller.abort(), 10_000);
+  // Bounds only a failure (a frame that never comes); generous so that a busy machine cannot trip it.
+  const deadline = setTimeout(() => controller.abort(), 60_000);
   try {
     while (!until(frames)) {
       if (!opened && onOpen) {
@@ -60,10 +67,10 @@ async function readFrames(
   return { frames, status: res.status, contentType: res.headers.get('content-type') };
 }
 
-describe('task stream', () => {
+forEachDialect('task stream', (ctx) => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp();
+    t = await startTestAppOn(ctx);
   });
   after(() => t.close());
 
@@ -78,7 +85,6 @@ describe('task stream', () => {
       {},
       (frames) => frames.some((f) => f.event === 'task.run_enqueued' && f.data.timeline.task.id === childId),
       async () => {
-        await new Promise((r) => setTimeout(r, 30));
         await t.api.post(`/api/tasks/${unrelated.id}/start`, { body: {} });
         childId = (
           await t.api.post(`/api/tasks/${root.id}/children`, { body: { scope: 'global', title: 'child' } })
@@ -113,7 +119,6 @@ describe('task stream', () => {
       { 'last-event-id': String(ids[1]) },
       (frames) => frames.some((f) => f.event === 'task.updated'),
       async () => {
-        await new Promise((r) => setTimeout(r, 30));
         await t.api.patch(`/api/tasks/${childId}`, { body: { title: 'child, renamed' } });
       },
     );

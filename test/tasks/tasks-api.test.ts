@@ -1,13 +1,16 @@
+// The tasks API (tasks.md §1, §2): records, lifecycle, dependencies, tree and timeline; on SQLite and
+// on PostgreSQL.
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { scratchDir, startTestApp, type TestApp } from '../helpers/app.ts';
+import { after, before, test } from 'node:test';
+import { scratchDir, type TestApp } from '../helpers/app.ts';
+import { forEachDialect, startTestAppOn } from '../helpers/dialects.ts';
 
-describe('tasks API: records, lifecycle, dependencies, tree and timeline', () => {
+forEachDialect('tasks API: records, lifecycle, dependencies, tree and timeline', (ctx) => {
   let t: TestApp;
   let ws: string;
   before(async () => {
-    t = await startTestApp();
+    t = await startTestAppOn(ctx);
     const root = realpathSync(scratchDir());
     ws = (await t.api.post('/api/workspaces', { body: { root_dir: root, name: 'taskland' } })).body.workspace
       .id;
