@@ -99,7 +99,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** Runs that hold ownership: a lease, a manual claim or a bound session. */
 export const ACTIVE_RUN_STATUSES = ['claimed', 'starting', 'running'] as const satisfies readonly RunStatus[];
-/** Runs that block a new enqueue or a delete (§3.2): everything not terminal. */
+/** Runs that block a new enqueue or a delete: everything not terminal. */
 export const OPEN_RUN_STATUSES = [
   'queued',
   'claimed',

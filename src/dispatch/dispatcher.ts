@@ -1,4 +1,4 @@
-// The dispatcher (ARCHITECTURE §7.2): queued work gets a session. A run that no idle session will
+// The dispatcher: queued work gets a session. A run that no idle session will
 // take starts a session of the task's worker agent (the pool owner, else the workspace's default
 // agent) within the global and per-workspace limits. For ACP agents the daemon claims on the
 // session's behalf, prompts the agent with the task, keeps the lease alive while the turn runs and

@@ -13,7 +13,7 @@ import { CONTRACT_OPERATIONS, type ContractOperation } from './contract-operatio
 
 type Route = Pick<ContractOperation, 'method' | 'url'>;
 
-/** The operator's sessions API is outside the wire contract (ARCHITECTURE §2): its routes are here. */
+/** The operator's sessions API is outside the wire contract: its routes are here. */
 const OFF_CONTRACT_ROUTES: Record<string, Route> = {
   createSession: { method: 'POST', url: '/api/sessions' },
   listSessions: { method: 'GET', url: '/api/sessions' },

@@ -58,7 +58,7 @@ export const ERROR_CATALOGUE = {
   spawn_permission_denied: { status: 403, category: 'spawn', title: 'Spawn permission denied' },
   // Souls
   soul_invalid: { status: 422, category: 'soul', title: 'Invalid soul document' },
-  // Tasks, runs and leases (tasks.md §12): validation is 422 as the contract says, conflicts 409.
+  // Tasks, runs and leases: validation is 422 as the contract says, conflicts 409.
   task_invalid: { status: 422, category: 'task', title: 'Invalid task request' },
   payload_too_large: { status: 413, category: 'task', title: 'Payload too large' },
   task_not_found: { status: 404, category: 'task', title: 'Task not found' },

@@ -49,7 +49,7 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-/** `<prefix>-` + 16 lowercase hex characters: task, run and event ids (tasks.md §1). */
+/** `<prefix>-` + 16 lowercase hex characters: task, run and event ids. */
 export function newPrefixedId(prefix: 'task' | 'run' | 'evt'): string {
   return `${prefix}-${randomBytes(8).toString('hex')}`;
 }

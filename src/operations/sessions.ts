@@ -1,5 +1,5 @@
 // Session operations for operators: start, list, show, prompt and stop. They are outside the wire
-// contract (ARCHITECTURE §2), so the HTTP adapter lists their routes itself. Following a session's
+// contract, so the HTTP adapter lists their routes itself. Following a session's
 // events is a server-sent event stream: an HTTP route (src/http/routes/session-stream.ts).
 import { z } from 'zod';
 import { COMMON_ERRORS, ErrorResponseSchema } from '../contract/common.ts';

@@ -1,7 +1,7 @@
 // Child sessions: an agent may start helpers beneath itself, never with more than it has. Budgets
 // (children, depth, active per workspace) bound how many; the permission policy of a child must be a
 // subset of its parent's, category by category; a reaper ends children whose TTL has passed or whose
-// parent is gone (agent-network-workspaces.md §2.6).
+// parent is gone.
 import { z } from 'zod';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';

@@ -1,5 +1,5 @@
 // Settings that a workspace may override: `$AGH_HOME/config.toml` overlaid with the workspace's own
-// `.agh/config.toml` (agent-network-workspaces.md §2.3, §2.4). The workspace file is read without
+// `.agh/config.toml`. The workspace file is read without
 // following links, like everything else inside a workspace.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // SOUL.md: an optional persona beside an agent's AGENT.md. It may shape tone and principles only;
 // anything that claims authority owned elsewhere (tools, tasks, network, config, …) is refused with
-// a diagnostic that names the owner (agent-network-workspaces.md §2.4).
+// a diagnostic that names the owner.
 import { createHash } from 'node:crypto';
 import { parseDocument } from 'yaml';
 

@@ -1,4 +1,4 @@
-// Auto-enqueue on ready (tasks.md §4.1): when a leased run completes, dependents that opted in and
+// Auto-enqueue on ready: when a leased run completes, dependents that opted in and
 // are now ready get a run, keyed by (dependent, completed run) so that two blockers finishing at
 // once still queue exactly one. Best effort: a refusal is logged, never surfaced to the completer.
 import { enqueueRun } from './enqueue.ts';

@@ -1,5 +1,5 @@
 // Task status is a pure function of the persisted status, the dependency and approval gates, the
-// attempt budget and the runs (tasks.md §2.1). It is recomputed on every write that can change any
+// attempt budget and the runs. It is recomputed on every write that can change any
 // of those inputs; nothing else ever sets it.
 import type { RunStatus, TaskStatus } from './types.ts';
 
@@ -36,7 +36,7 @@ export function deriveTaskStatus(input: DerivationInput): TaskStatus {
   return gated;
 }
 
-/** The next attempt would exceed the budget; every run the task ever had counts (§3.2). */
+/** The next attempt would exceed the budget; every run the task ever had counts. */
 export function attemptsExhausted(runs: readonly { attempt: number }[], maxAttempts: number): boolean {
   return nextAttempt(runs) > maxAttempts;
 }

@@ -1,4 +1,4 @@
-// Putting a run on the queue (tasks.md §3.2): the one place that checks the open-run rule and the
+// Putting a run on the queue: the one place that checks the open-run rule and the
 // lifetime attempt budget, and binds idempotency keys, whichever operation enqueues.
 import { AppError } from '../lib/errors.ts';
 import { newPrefixedId } from '../lib/ids.ts';

@@ -1,4 +1,4 @@
-// Inspection reports (tasks.md §5 "Inspect"): what a task or run is doing, what looks wrong with it,
+// Inspection reports: what a task or run is doing, what looks wrong with it,
 // and what to do next. Read only; every finding names its evidence.
 import type { SessionRecord } from '../sessions/types.ts';
 import { AppError } from '../lib/errors.ts';

@@ -1,4 +1,4 @@
-// Leases (tasks.md §3.3, §3.4): a session claims the next eligible run, keeps it alive, and completes,
+// Leases: a session claims the next eligible run, keeps it alive, and completes,
 // fails or releases it. Each claim gets a fresh token whose SHA-256 is the claim's identity; the
 // token itself is never stored or shown. Every lease write is a compare-and-swap on that hash, so a
 // holder whose lease was released, expired or reclaimed is refused and never overwrites a newer one.
@@ -278,7 +278,7 @@ export class LeaseService {
   }
 
   /**
-   * Finds the caller's lease on `runId` (tasks.md §3.4 table) and runs `write` on it, inside one
+   * Finds the caller's lease on `runId` and runs `write` on it, inside one
    * transaction. Returns the run as written. The moves `write` makes check the holder again.
    */
   async #fenced(

@@ -1,4 +1,4 @@
-// Lifecycle transitions of a task (tasks.md §2.2, §2.3, §3.2): publish, start, approve, reject,
+// Lifecycle transitions of a task: publish, start, approve, reject,
 // enqueue and cancel. Publish, start and approve are idempotent per origin: without a key of its
 // own, a second call replays the first run forever instead of queueing more work.
 import { AppError } from '../lib/errors.ts';
@@ -212,7 +212,7 @@ export class TaskLifecycle {
   }
 }
 
-/** Cancels one open run (tasks.md §3.5 cancel row) inside a unit. */
+/** Cancels one open run inside a unit. */
 export async function cancelRun(
   unit: Unit,
   run: RunRecord,
@@ -244,7 +244,7 @@ export async function cancelRun(
   }
 }
 
-/** Records the approval decision on a task waiting for one (tasks.md §2.2). */
+/** Records the approval decision on a task waiting for one. */
 async function decide(unit: Unit, id: string, decision: 'approved' | 'rejected'): Promise<void> {
   const task = await unit.task(id);
   if (task.approval_policy !== 'manual' || task.approval_state !== 'pending') {

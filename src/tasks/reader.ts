@@ -1,4 +1,4 @@
-// Read views of tasks (tasks.md §5, §6.3): list items with rollups, the detail bundle, the tree,
+// Read views of tasks: list items with rollups, the detail bundle, the tree,
 // runs, the run detail and the timeline. Batched: a page of N tasks costs a handful of queries, not N.
 import { AppError } from '../lib/errors.ts';
 import type { SessionRecord } from '../sessions/types.ts';

@@ -1,4 +1,4 @@
-// Operator paths on single runs (tasks.md §3.5, §3.7): the manual claim/start/attach/complete/fail/
+// Operator paths on single runs: the manual claim/start/attach/complete/fail/
 // cancel of /api/task-runs, and the overrides of /api/runs (force release and fail, retry, recover,
 // bulk). Leased runs stay the lease holder's: a human can cancel or force them, never complete them.
 import { AppError } from '../lib/errors.ts';

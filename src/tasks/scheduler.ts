@@ -1,4 +1,4 @@
-// The scheduler (tasks.md §3.6, §7): a switch that stops new claims (pause, drain), the lease
+// The scheduler: a switch that stops new claims (pause, drain), the lease
 // sweeper that requeues expired leases, boot recovery of runs whose session died with the daemon,
 // and the starvation ladder that turns runs nobody can take into needs_attention.
 import type { LeaseExpiryReason } from '../contract/task-events.ts';
@@ -191,7 +191,7 @@ export class SchedulerService {
 
   /**
    * Boot recovery (before claims are served): expired leases are swept, then every run this daemon's
-   * sessions held is settled by whether that session survived (tasks.md §3.6 table).
+   * sessions held is settled by whether that session survived.
    */
   async recoverAtBoot(sessions: SessionLiveness): Promise<void> {
     while ((await this.sweep('orphaned_on_boot')) === LIMITS.sweepBatch);

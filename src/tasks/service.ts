@@ -1,5 +1,5 @@
 // Task records: create (global, workspace or child), edit, delete, dependency edges and pause/resume
-// with inheritance down the tree (tasks.md §1.1, §2.2-§2.5, §4, §5).
+// with inheritance down the tree.
 import type { TaskUpdateField } from '../contract/task-events.ts';
 import { AppError } from '../lib/errors.ts';
 import { newPrefixedId } from '../lib/ids.ts';

@@ -1,4 +1,4 @@
-// Vocabulary of the task kernel (tasks.md §1): enums in contract order, limits and the records the
+// Vocabulary of the task kernel: enums in contract order, limits and the records the
 // services hand around. Wire shapes live in src/contract/tasks.ts.
 import {
   TASK_STATUSES,

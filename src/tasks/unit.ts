@@ -1,5 +1,5 @@
 // One write to the task kernel: the queries of its transaction, the moment it happens, who acts, the
-// events it will append and the status reconciliation every change needs (tasks.md §2.1).
+// events it will append and the status reconciliation every change needs.
 import type { TaskEventPayload, TaskEventType } from '../contract/task-events.ts';
 import { newPrefixedId } from '../lib/ids.ts';
 import type { LogEvent } from '../store/event-log.ts';

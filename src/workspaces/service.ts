@@ -202,7 +202,7 @@ export class WorkspaceService {
 
   async remove(ref: string): Promise<void> {
     const record = await this.find(ref);
-    // Sessions that have ended never block this; only running ones do (ARCHITECTURE §7.4).
+    // Sessions that have ended never block this; only running ones do.
     const live = await this.#sessions.countLive(record.id);
     if (live > 0) {
       throw new AppError(

@@ -6,7 +6,7 @@ export const migration0002Sessions: Migration = {
     await db.schema
       .createTable('sessions')
       .addColumn('id', 'text', (c) => c.primaryKey())
-      // No foreign key: a stopped session outlives its workspace's registration (ARCHITECTURE §7.4).
+      // No foreign key: a stopped session outlives its workspace's registration.
       .addColumn('workspace_id', 'text', (c) => c.notNull())
       .addColumn('workspace_path', 'text', (c) => c.notNull())
       .addColumn('agent_name', 'text', (c) => c.notNull())

@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
-// The task kernel (tasks.md §1): tasks, their runs (the only work queue), dependency edges, the
+// The task kernel: tasks, their runs (the only work queue), dependency edges, the
 // append-only event log with one global sequence, run idempotency keys and the scheduler switch.
 export const migration0003Tasks: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -19,7 +19,7 @@ export const migration0003Tasks: Migration = {
       .addColumn('priority', 'text', (c) => c.notNull())
       .addColumn('max_attempts', 'integer', (c) => c.notNull())
       .addColumn('auto_enqueue_on_ready', 'integer', (c) => c.notNull())
-      // The derived status, reconciled on every write (tasks.md §2).
+      // The derived status, reconciled on every write.
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('approval_policy', 'text', (c) => c.notNull())
       .addColumn('approval_state', 'text', (c) => c.notNull())
@@ -73,7 +73,7 @@ export const migration0003Tasks: Migration = {
       .addColumn('origin_ref', 'text', (c) => c.notNull())
       .addColumn('idempotency_key', 'text')
       .addColumn('network_channel', 'text')
-      // SHA-256 of the claim token; the token itself is never stored (ARCHITECTURE §7.3).
+      // SHA-256 of the claim token; the token itself is never stored.
       .addColumn('claim_token_hash', 'text')
       .addColumn('lease_until', 'text')
       .addColumn('heartbeat_at', 'text')
@@ -85,7 +85,7 @@ export const migration0003Tasks: Migration = {
       .addColumn('error', 'text')
       .addColumn('metadata', 'text')
       .addColumn('result', 'text')
-      // Starvation ladder (tasks.md §7.3): escalation cycles while queued, and the tiers done.
+      // Starvation ladder: escalation cycles while queued, and the tiers done.
       .addColumn('wake_count', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('wake_tier', 'integer', (c) => c.notNull().defaultTo(0))
       .execute();

@@ -151,7 +151,7 @@ export class RunRows {
     return rows.map(runFromRow);
   }
 
-  /** The best claimable run for a session (tasks.md §3.3), locked against other claimers. */
+  /** The best claimable run for a session, locked against other claimers. */
   async claimCandidate(c: ClaimCriteria): Promise<RunRecord | undefined> {
     let q = this.#db
       .selectFrom('task_runs as r')
