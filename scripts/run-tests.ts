@@ -189,7 +189,7 @@ process.stdout.write(
   `\n${label}: totals of ${files.length + (withCoverage ? 1 : 0)} files, ${CONCURRENCY} at a time\n` +
     COUNTS.map((key) => `ℹ ${key} ${totals[key]}\n`).join('') +
     `${label}: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped, ${totals.cancelled} cancelled` +
-    `${failed ? ' — FAILED' : ''}\n` +
+    `${interrupted ? ` — INTERRUPTED by ${interrupted} (totals are partial)` : failed ? ' — FAILED' : ''}\n` +
     `${label}: ${seconds} s wall\n`,
 );
 cleanUp();
