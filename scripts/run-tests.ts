@@ -30,11 +30,10 @@ const root = resolve(import.meta.dirname, '..');
 const COVERAGE = join('test', 'zz-contract-coverage.test.ts');
 const SOAK = join('test', 'soak');
 /**
- * Test files at once. Many files spend their time waiting on child processes (the CLI suites start
- * dozens of `agh` processes), so a few more than the cores keeps the CPU busy; measured on a 2-core
- * machine, 4 beat 2, 3 and 6 (README, Development).
+ * Test files at once: one more than the cores, since files also wait on the processes they start
+ * (agh, daemons, agents). On a 2-core machine 3 was fastest of 2, 3, 4 and 6 (README, Development).
  */
-const CONCURRENCY = Number(process.env.AGH_TEST_CONCURRENCY) || Math.max(4, availableParallelism());
+const CONCURRENCY = Number(process.env.AGH_TEST_CONCURRENCY) || availableParallelism() + 1;
 
 const args = process.argv.slice(2);
 const full = args.length === 0;
@@ -190,7 +189,7 @@ process.stdout.write(
   `\n${label}: totals of ${files.length + (withCoverage ? 1 : 0)} files, ${CONCURRENCY} at a time\n` +
     COUNTS.map((key) => `ℹ ${key} ${totals[key]}\n`).join('') +
     `${label}: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped, ${totals.cancelled} cancelled` +
-    `${failed ? ' — FAILED' : ''}\n` +
+    `${interrupted ? ` — INTERRUPTED by ${interrupted} (totals are partial)` : failed ? ' — FAILED' : ''}\n` +
     `${label}: ${seconds} s wall\n`,
 );
 cleanUp();

@@ -25,7 +25,9 @@ describe('ACP sessions with the fake ACP agent', () => {
   let root: string;
   let workspaceId: string;
   before(async () => {
-    t = await startTestApp({ config: { sessions: { start_timeout_seconds: 5, stop_grace_seconds: 1 } } });
+    // The default handshake budget (two minutes): a fake agent that starts slowly on a busy machine
+    // is no failure.
+    t = await startTestApp({ config: { sessions: { stop_grace_seconds: 1 } } });
     root = realpathSync(scratchDir());
     const res = await t.api.post('/api/workspaces', { body: { root_dir: root, name: 'acp' } });
     workspaceId = res.body.workspace.id;
@@ -228,7 +230,8 @@ describe('ACP sessions with the fake ACP agent', () => {
     assert.equal(isAlive(pid) && isAlive(child), true);
     const stopped = await t.api.post(`/api/sessions/${id}/stop`);
     assert.equal(stopped.body.session.state, 'stopped');
-    assert.equal(isAlive(pid), false);
-    await eventually(() => !isAlive(child), 'the agent child process to end');
+    // The stop ends once the group has its SIGKILL; a busy machine may run the agent a moment more
+    // before the kernel ends it.
+    await eventually(() => !isAlive(pid) && !isAlive(child), 'the agent and its child process to end');
   });
 });

@@ -125,7 +125,8 @@ describe('sessions whose agent misbehaves end stopped with a reason a person und
     const stopped = await t.api.post(`/api/sessions/${id}/stop`);
     assert.equal(stopped.body.session.state, 'stopped');
     assert.ok(Date.now() - began >= 900, 'SIGKILL only comes after the grace period');
-    assert.equal(isAlive(pid), false);
+    // The stop ends once the group has its SIGKILL; a busy machine may run the agent a moment more.
+    await eventually(() => !isAlive(pid), 'the agent to end');
   });
 
   test('bad requests are 4xx and start nothing', async () => {
